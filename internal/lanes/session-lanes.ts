@@ -1,0 +1,298 @@
+// The three bounded lanes of one session: admission under each lane's overflow
+// policy, watermark crossings, and the take order that keeps a turn proposal
+// behind the input it covers. It reports every drop and crossing through
+// `onAction` and must never drop Control, grow a lane, or read a clock itself.
+import { LANES, type Lane } from '../../api/eventabi/kinds.js';
+import { LANE_OVERFLOW_ALLOWED, type LanePolicy, type OverflowPolicy } from './policy.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface LaneItem {
+  readonly lane: Lane;
+  /** Per-session ingress sequence; strictly increasing in offer order. */
+  readonly seq: number;
+  readonly kind: string;
+  /** A turn proposal: covers all queued Data with a lower seq. */
+  readonly barrier?: boolean;
+}
+
+export const DROP_REASONS = [
+  'overflow_drop_oldest',
+  'overflow_latest_only',
+  'overflow_drop_newest',
+  'coalesced',
+  'block_timeout',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export type LaneAction =
+  | { type: 'drop'; lane: Lane; seq_from: number; seq_to: number; reason: DropReason; count: number }
+  | { type: 'xoff'; lane: Lane; depth: number }
+  | { type: 'xon'; lane: Lane; depth: number };
+
+export type OfferResult = { status: 'queued' } | { status: 'blocked'; lane: Lane } | { status: 'dropped' };
+
+export interface SessionLanesOptions<T extends LaneItem> {
+  /** Receives every drop and watermark crossing synchronously, in the order they happen. */
+  readonly onAction?: (action: LaneAction) => void;
+  /**
+   * For `coalesce`: folds `next` into the queued `tail`, or returns undefined
+   * when the two cannot merge. The result must carry the seq of one of them;
+   * the other seq is reported as `coalesced`.
+   */
+  readonly merge?: (tail: T, next: T) => T | undefined;
+}
+
+/** Depths at which a lane reports pressure (`xoff`) and relief (`xon`). */
+export interface Watermarks {
+  readonly high: number;
+  readonly low: number;
+}
+
+/**
+ * xoff at depth >= ceil(capacity*high%), xon at depth <= floor(capacity*low%).
+ * Clamped so xoff is reachable (1..capacity) and low stays below high: without
+ * that gap the two signals could fire on the same depth and flap.
+ */
+export function watermarks(policy: LanePolicy): Watermarks {
+  const high = Math.min(policy.capacity, Math.max(1, Math.ceil((policy.capacity * policy.high_watermark_pct) / 100)));
+  const low = Math.max(0, Math.min(high - 1, Math.floor((policy.capacity * policy.low_watermark_pct) / 100)));
+  return { high, low };
+}
+
+/**
+ * The policy a lane actually applies: the plan's when the lane allows it,
+ * else the lane's first allowed one. Plans are validated before they get
+ * here; this keeps the lane promises (Control never dropped, Telemetry never
+ * blocks) even when one is not.
+ */
+export function effectiveOverflow(lane: Lane, requested: OverflowPolicy): OverflowPolicy {
+  const allowed = LANE_OVERFLOW_ALLOWED[lane];
+  return allowed.includes(requested) ? requested : (allowed[0] ?? 'drop_newest');
+}
+
+interface LaneState<T> {
+  readonly lane: Lane;
+  readonly buf: RingBuffer<T>;
+  readonly policy: LanePolicy;
+  readonly overflow: OverflowPolicy;
+  readonly marks: Watermarks;
+  xoff: boolean;
+  /** A `block` refusal is outstanding: no item has been queued on this lane since. */
+  blocked: boolean;
+  /** When the outstanding block was first timed by `blockExpired`. */
+  blockedSince: number | undefined;
+}
+
+export class SessionLanes<T extends LaneItem> {
+  private readonly lanes: Readonly<Record<Lane, LaneState<T>>>;
+  private readonly onAction: (action: LaneAction) => void;
+  private readonly merge: ((tail: T, next: T) => T | undefined) | undefined;
+
+  constructor(policies: Readonly<Record<Lane, LanePolicy>>, options: SessionLanesOptions<T> = {}) {
+    const state = (lane: Lane): LaneState<T> => {
+      const policy = policies[lane];
+      return {
+        lane,
+        buf: new RingBuffer<T>(policy.capacity),
+        policy,
+        overflow: effectiveOverflow(lane, policy.overflow),
+        marks: watermarks(policy),
+        xoff: false,
+        blocked: false,
+        blockedSince: undefined,
+      };
+    };
+    this.lanes = { control: state('control'), data: state('data'), telemetry: state('telemetry') };
+    this.onAction = options.onAction ?? (() => {});
+    this.merge = options.merge;
+  }
+
+  // ------------------------------------------------------------ admission
+
+  /** Queues `item` on its lane, applying the lane's overflow policy when the lane is full. */
+  offer(item: T): OfferResult {
+    const s = this.lanes[item.lane];
+    if (s.buf.push(item)) return this.queued(s);
+    switch (s.overflow) {
+      case 'block':
+        s.blocked = true;
+        return { status: 'blocked', lane: s.lane };
+      case 'drop_newest':
+        this.emitDrop(s.lane, item.seq, item.seq, 1, 'overflow_drop_newest');
+        return { status: 'dropped' };
+      case 'latest_only': {
+        const first = s.buf.peek();
+        const last = s.buf.peekTail();
+        const count = s.buf.length;
+        s.buf.clear();
+        s.buf.push(item);
+        if (first && last) this.emitDrop(s.lane, first.seq, last.seq, count, 'overflow_latest_only');
+        return this.queued(s);
+      }
+      case 'coalesce': {
+        const tail = s.buf.peekTail();
+        const merged = tail && this.merge ? this.merge(tail, item) : undefined;
+        if (tail && merged !== undefined) {
+          s.buf.replaceTail(merged);
+          const absorbed = merged.seq === item.seq ? tail.seq : item.seq;
+          this.emitDrop(s.lane, absorbed, absorbed, 1, 'coalesced');
+          return this.queued(s);
+        }
+        return this.dropOldest(s, item);
+      }
+      case 'drop_oldest':
+        return this.dropOldest(s, item);
+    }
+  }
+
+  /**
+   * Reports a refused item as dropped after its producer gave up waiting
+   * (`block_timeout`). Control is never dropped: returns false and reports
+   * nothing, and the caller closes the session instead.
+   */
+  abandonBlocked(item: T): boolean {
+    if (item.lane === 'control') return false;
+    this.emitDrop(item.lane, item.seq, item.seq, 1, 'block_timeout');
+    return true;
+  }
+
+  // ------------------------------------------------------------ blocking
+
+  isBlocked(lane: Lane): boolean {
+    return this.lanes[lane].blocked;
+  }
+
+  /** When the outstanding block on `lane` was first timed, if it was. */
+  blockedSince(lane: Lane): number | undefined {
+    return this.lanes[lane].blockedSince;
+  }
+
+  /**
+   * True once the lane has stayed blocked longer than its `max_block_ms`.
+   * The first call after a refusal starts the timer at `now`, so the caller's
+   * Clock is the only time source.
+   */
+  blockExpired(lane: Lane, now: number): boolean {
+    const s = this.lanes[lane];
+    if (!s.blocked) return false;
+    if (s.blockedSince === undefined) s.blockedSince = now;
+    return now - s.blockedSince > s.policy.max_block_ms;
+  }
+
+  clearBlocked(lane: Lane): void {
+    const s = this.lanes[lane];
+    s.blocked = false;
+    s.blockedSince = undefined;
+  }
+
+  // ------------------------------------------------------------ consumption
+
+  /**
+   * The next item in priority order: Control, then Data, then Telemetry,
+   * except that a turn proposal at the head of Control first lets every queued
+   * Data item with a lower seq out, so it is evaluated after the input it is
+   * about. Control stays FIFO: items behind a proposal wait for it.
+   */
+  take(): T | undefined {
+    const control = this.lanes.control.buf.peek();
+    if (control) {
+      if (control.barrier) {
+        const data = this.lanes.data.buf.peek();
+        if (data && data.seq < control.seq) return this.takeFrom('data');
+      }
+      return this.takeFrom('control');
+    }
+    if (!this.lanes.data.buf.isEmpty) return this.takeFrom('data');
+    return this.takeFrom('telemetry');
+  }
+
+  /** The head of one lane, ignoring priority and the proposal rule. */
+  takeFrom(lane: Lane): T | undefined {
+    const s = this.lanes[lane];
+    const item = s.buf.shift();
+    if (item !== undefined && s.xoff && s.buf.length <= s.marks.low) {
+      s.xoff = false;
+      this.onAction({ type: 'xon', lane, depth: s.buf.length });
+    }
+    return item;
+  }
+
+  /**
+   * Empties `lane` (or every lane) for teardown and returns what was queued,
+   * oldest first. Emits nothing: a session being torn down has no one left to
+   * tell, and watermark and block state start fresh.
+   */
+  drain(lane?: Lane): T[] {
+    const out: T[] = [];
+    for (const l of lane ? [lane] : LANES) {
+      const s = this.lanes[l];
+      for (const item of s.buf) out.push(item);
+      s.buf.clear();
+      s.xoff = false;
+      s.blocked = false;
+      s.blockedSince = undefined;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ inspection
+
+  depth(lane: Lane): number {
+    return this.lanes[lane].buf.length;
+  }
+
+  capacity(lane: Lane): number {
+    return this.lanes[lane].buf.capacity;
+  }
+
+  get totalDepth(): number {
+    return this.lanes.control.buf.length + this.lanes.data.buf.length + this.lanes.telemetry.buf.length;
+  }
+
+  hasWork(): boolean {
+    return this.totalDepth > 0;
+  }
+
+  /** True between an `xoff` and the following `xon`. */
+  isXoff(lane: Lane): boolean {
+    return this.lanes[lane].xoff;
+  }
+
+  /** The overflow policy this lane applies (see `effectiveOverflow`). */
+  overflow(lane: Lane): OverflowPolicy {
+    return this.lanes[lane].overflow;
+  }
+
+  watermarks(lane: Lane): Watermarks {
+    return this.lanes[lane].marks;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private dropOldest(s: LaneState<T>, item: T): OfferResult {
+    const evicted = s.buf.shift();
+    s.buf.push(item);
+    if (evicted) this.emitDrop(s.lane, evicted.seq, evicted.seq, 1, 'overflow_drop_oldest');
+    return this.queued(s);
+  }
+
+  /** After an admission: lifts a block and reports the crossing the new depth makes, if any. */
+  private queued(s: LaneState<T>): OfferResult {
+    s.blocked = false;
+    s.blockedSince = undefined;
+    const depth = s.buf.length;
+    if (!s.xoff && depth >= s.marks.high) {
+      s.xoff = true;
+      this.onAction({ type: 'xoff', lane: s.lane, depth });
+    } else if (s.xoff && depth <= s.marks.low) {
+      // latest_only can shrink a full lane to one item in a single offer.
+      s.xoff = false;
+      this.onAction({ type: 'xon', lane: s.lane, depth });
+    }
+    return { status: 'queued' };
+  }
+
+  private emitDrop(lane: Lane, seq_from: number, seq_to: number, count: number, reason: DropReason): void {
+    this.onAction({ type: 'drop', lane, seq_from, seq_to, reason, count });
+  }
+}

@@ -1,0 +1,48 @@
+// The pipelines shipped inside Baton (DESIGN 5.4), visible to every tenant; it never holds tenant data and is never edited at run time.
+import { deepFreeze } from './freeze.js';
+import type { PipelineSpec } from './types.js';
+
+/**
+ * `demo`: deterministic mock STT -> LLM -> TTS. It needs no audio engine, so
+ * `make run` and `make demo` work anywhere. The gateway's VAD decides turns:
+ * `speech.stopped` and `turn.request` propose.
+ */
+export const DEMO_PIPELINE: PipelineSpec = {
+  name: 'demo',
+  description: 'Deterministic mock STT, LLM and TTS; needs no audio engine. Turns come from the gateway (speech.stopped, turn.request).',
+  nodes: [
+    { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
+    { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
+    { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
+  ],
+  edges: [
+    { from: 'stt', to: 'llm' },
+    { from: 'llm', to: 'tts' },
+  ],
+  turn_detection: 'gateway',
+};
+
+/**
+ * `voice`: energy VAD -> pocketsphinx -> mock LLM -> espeak-ng. The VAD node
+ * proposes turns, so a gateway without VAD of its own can use it. An operator
+ * who wants a real LLM publishes a `voice` of their own with `openai_llm`,
+ * which shadows this one for that tenant.
+ */
+export const VOICE_PIPELINE: PipelineSpec = {
+  name: 'voice',
+  description: 'Energy VAD, pocketsphinx STT, mock LLM and espeak-ng TTS; the VAD node ends the user turn.',
+  nodes: [
+    { id: 'vad', kind: 'vad', builtin: 'vad_energy' },
+    { id: 'stt', kind: 'stt', builtin: 'pocketsphinx_stt' },
+    { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
+    { id: 'tts', kind: 'tts', builtin: 'espeak_tts' },
+  ],
+  edges: [
+    { from: 'vad', to: 'stt' },
+    { from: 'stt', to: 'llm' },
+    { from: 'llm', to: 'tts' },
+  ],
+  turn_detection: 'node',
+};
+
+export const EMBEDDED_PIPELINES: readonly PipelineSpec[] = deepFreeze([DEMO_PIPELINE, VOICE_PIPELINE]);

@@ -1,0 +1,32 @@
+// Public surface of the session timeline: record types and codec, the recorder and the readers; it never exports the file sink's internals.
+export {
+  BODY_CASES,
+  TimelineFormatError,
+  decodeRecord,
+  egressBody,
+  encodeRecord,
+  type BodyCase,
+  type BodyValues,
+  type Decision,
+  type EgressRecord,
+  type NodeInvocation,
+  type NondeterministicInput,
+  type PlanFrozen,
+  type RecordBody,
+  type Rejection,
+  type SessionHeader,
+  type TimelineRecord,
+} from './records.js';
+export {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_MEMORY_RECORDS,
+  DEFAULT_RESERVED_TERMINAL_RECORDS,
+  TimelineRecorder,
+  TimelineUnavailableError,
+  type AppendResult,
+  type StoredRecord,
+  type TimelineOptions,
+  type TimelineStats,
+} from './recorder.js';
+export { MAX_RECORD_BYTES, parseTimeline, readTimelineFile, readTimelineFrames } from './reader.js';
+export { timelineFileName } from './sink.js';

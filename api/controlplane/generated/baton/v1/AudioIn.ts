@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface AudioIn {
+  'audio'?: (Buffer | Uint8Array | string);
+}
+
+export interface AudioIn__Output {
+  'audio': (Buffer);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface AudioOut {
+  'audio'?: (Buffer | Uint8Array | string);
+}
+
+export interface AudioOut__Output {
+  'audio': (Buffer);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface Cancel {
+  'scope'?: (string);
+  'reason'?: (string);
+}
+
+export interface Cancel__Output {
+  'scope': (string);
+  'reason': (string);
+}

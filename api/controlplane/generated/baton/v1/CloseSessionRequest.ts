@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface CloseSessionRequest {
+  'session_id'?: (string);
+  'reason'?: (string);
+}
+
+export interface CloseSessionRequest__Output {
+  'session_id': (string);
+  'reason': (string);
+}

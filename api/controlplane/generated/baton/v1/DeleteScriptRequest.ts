@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface DeleteScriptRequest {
+  'name'?: (string);
+}
+
+export interface DeleteScriptRequest__Output {
+  'name': (string);
+}

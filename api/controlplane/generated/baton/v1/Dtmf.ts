@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface Dtmf {
+  'digit'?: (string);
+}
+
+export interface Dtmf__Output {
+  'digit': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface EdgeSpec {
+  'from'?: (string);
+  'to'?: (string);
+}
+
+export interface EdgeSpec__Output {
+  'from': (string);
+  'to': (string);
+}

@@ -1,0 +1,16 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface Error {
+  'code'?: (string);
+  'message'?: (string);
+  'ref_id'?: (string);
+  '_ref_id'?: "ref_id";
+}
+
+export interface Error__Output {
+  'code': (string);
+  'message': (string);
+  'ref_id'?: (string);
+  '_ref_id'?: "ref_id";
+}

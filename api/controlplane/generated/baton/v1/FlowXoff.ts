@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface FlowXoff {
+  'lane'?: (string);
+}
+
+export interface FlowXoff__Output {
+  'lane': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface GetScriptRequest {
+  'name'?: (string);
+}
+
+export interface GetScriptRequest__Output {
+  'name': (string);
+}

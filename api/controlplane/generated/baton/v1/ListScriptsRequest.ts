@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface ListScriptsRequest {
+  'page_size'?: (number);
+  'page_token'?: (string);
+}
+
+export interface ListScriptsRequest__Output {
+  'page_size': (number);
+  'page_token': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface OutputClear {
+  'reason'?: (string);
+}
+
+export interface OutputClear__Output {
+  'reason': (string);
+}

@@ -1,0 +1,13 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface RenewLeaseRequest {
+  'session_id'?: (string);
+  'epoch'?: (number | string | Long);
+}
+
+export interface RenewLeaseRequest__Output {
+  'session_id': (string);
+  'epoch': (number);
+}

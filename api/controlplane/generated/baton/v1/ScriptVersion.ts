@@ -1,0 +1,14 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface ScriptVersion {
+  'name'?: (string);
+  'hash'?: (string);
+  'imports'?: (string)[];
+}
+
+export interface ScriptVersion__Output {
+  'name': (string);
+  'hash': (string);
+  'imports': (string)[];
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface Telemetry {
+  'name'?: (string);
+  'value'?: (number | string);
+}
+
+export interface Telemetry__Output {
+  'name': (string);
+  'value': (number);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface TextIn {
+  'text'?: (string);
+}
+
+export interface TextIn__Output {
+  'text': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface TransferLeaseRequest {
+  'session_id'?: (string);
+  'holder'?: (string);
+}
+
+export interface TransferLeaseRequest__Output {
+  'session_id': (string);
+  'holder': (string);
+}

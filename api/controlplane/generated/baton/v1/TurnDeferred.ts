@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface TurnDeferred {
+  'reason'?: (string);
+}
+
+export interface TurnDeferred__Output {
+  'reason': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface TurnRejected {
+  'reason'?: (string);
+}
+
+export interface TurnRejected__Output {
+  'reason': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/events.proto
+
+
+export interface TurnStaleEpoch {
+  'reason'?: (string);
+}
+
+export interface TurnStaleEpoch__Output {
+  'reason': (string);
+}

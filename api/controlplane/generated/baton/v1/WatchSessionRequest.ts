@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/baton/v1/control.proto
+
+
+export interface WatchSessionRequest {
+  'session_id'?: (string);
+}
+
+export interface WatchSessionRequest__Output {
+  'session_id': (string);
+}

@@ -1,0 +1,165 @@
+// Composition root: builds one kernel process from a validated config, starts
+// its HTTP and gRPC servers, and drains them on request. It wires modules
+// together and owns their lifetimes; it makes no turn decisions itself.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ControlHandlers, ControlServer } from '../control/grpc-server.js';
+import { Tenants } from '../control/auth.js';
+import type { BatonConfig } from '../config/config.js';
+import { type Clock, RealClock } from '../determinism/clock.js';
+import { type Logger, createRootLogger } from '../observe/logger.js';
+import { Metrics } from '../observe/metrics.js';
+import { Admission } from '../admission/admission.js';
+import { createAuthority } from '../authority/index.js';
+import type { AuthorityBackend } from '../authority/types.js';
+import { sessionsService } from '../control/sessions-service.js';
+import { LaneScheduler } from '../lanes/scheduler.js';
+import { InProcessNodeHost } from '../nodes/graph.js';
+import { PipelineRegistry } from '../plan/registry.js';
+import { SessionManager } from '../session/manager.js';
+import type { QueuedEvent } from '../session/session.js';
+import { CLOSE_CODES } from '../../api/eventabi/vocabulary.js';
+import { GatewayServer } from '../transport/gateway-server.js';
+import { createKernelHttpServer } from '../transport/http-server.js';
+
+export interface KernelOptions {
+  logger?: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+}
+
+export class Kernel {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tenants: Tenants;
+  readonly control: ControlServer;
+  readonly authority: AuthorityBackend;
+  readonly admission: Admission;
+  readonly registry: PipelineRegistry;
+  readonly scheduler: LaneScheduler<QueuedEvent>;
+  readonly sessions: SessionManager;
+  readonly gateway: GatewayServer;
+  private readonly http: Server;
+  private state: 'starting' | 'serving' | 'draining' | 'stopped' = 'starting';
+  httpAddress = '';
+  grpcAddress = '';
+
+  constructor(
+    readonly config: BatonConfig,
+    opts: KernelOptions = {},
+  ) {
+    this.clock = opts.clock ?? new RealClock();
+    this.logger = opts.logger ?? createRootLogger({ level: config.log_level });
+    this.metrics = opts.metrics ?? new Metrics();
+    this.tenants = new Tenants([{ name: 'dev', key: config.dev_key }, ...config.tenants]);
+    this.authority = createAuthority(config.authority, this.clock);
+    this.admission = new Admission(
+      {
+        max_sessions: config.max_sessions,
+        max_sessions_per_tenant: config.max_sessions_per_tenant,
+        max_concurrent_turns: config.max_sessions,
+        max_concurrent_turns_per_tenant: config.max_sessions_per_tenant,
+        max_turns_per_session_per_minute: 120,
+      },
+      this.clock,
+    );
+    this.registry = new PipelineRegistry();
+    this.scheduler = new LaneScheduler<QueuedEvent>();
+    this.sessions = new SessionManager({
+      clock: this.clock,
+      authority: this.authority,
+      holder: config.instance_id,
+      leaseTtlMs: config.lease_ttl_ms,
+      admission: this.admission,
+      registry: this.registry,
+      host: new InProcessNodeHost(),
+      scheduler: this.scheduler,
+      tenantSeed: config.tenant_seed,
+      maxAudioFrameMs: config.max_audio_frame_ms,
+      timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records },
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.gateway = new GatewayServer({
+      sessions: this.sessions,
+      tenants: this.tenants,
+      metrics: this.metrics,
+      logger: this.logger,
+      maxFrameBytes: config.max_frame_bytes,
+      maxAudioFrameMs: config.max_audio_frame_ms,
+      heartbeatMs: config.heartbeat_ms,
+      wallNow: () => this.clock.wallNow(),
+      accepting: () => this.state === 'serving',
+    });
+    const handlers: ControlHandlers = {
+      Sessions: sessionsService({
+        sessions: this.sessions,
+        tenants: this.tenants,
+        publicUrl: () => config.public_url || `${config.tls_cert ? 'wss' : 'ws'}://${this.httpAddress}`,
+        wallNow: () => this.clock.wallNow(),
+        tokenTtlMs: 15 * 60 * 1000,
+      }),
+    };
+    this.control = new ControlServer({
+      tenants: this.tenants,
+      handlers,
+      metrics: this.metrics,
+      logger: this.logger,
+      maxDeadlineMs: config.grpc_max_deadline_ms,
+      pendingNote: 'arrives with a later Baton release',
+    });
+    const tls = config.tls_cert ? { cert: readFileSync(config.tls_cert), key: readFileSync(config.tls_key) } : undefined;
+    this.http = createKernelHttpServer({
+      metrics: this.metrics,
+      health: { live: () => this.state !== 'stopped', ready: () => this.state === 'serving' },
+      onUpgrade: (req, socket, head) => this.gateway.handleUpgrade(req, socket, head),
+      ...(tls ? { tls } : {}),
+    });
+  }
+
+  get serving(): boolean {
+    return this.state === 'serving';
+  }
+
+  async start(): Promise<void> {
+    const tls = this.config.tls_cert ? { cert: readFileSync(this.config.tls_cert), key: readFileSync(this.config.tls_key) } : undefined;
+    const grpcPort = await this.control.bind(this.config.grpc_host, this.config.grpc_port, tls);
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.config.http_port, this.config.http_host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    const httpPort = (this.http.address() as AddressInfo).port;
+    this.httpAddress = `${this.config.http_host}:${httpPort}`;
+    this.grpcAddress = `${this.config.grpc_host}:${grpcPort}`;
+    this.state = 'serving';
+    this.control.setServing(true);
+    this.logger.info({ http: this.httpAddress, grpc: this.grpcAddress }, 'kernel serving');
+  }
+
+  /** Stops taking new work, ends streams and closes servers within `graceMs`. */
+  async drain(graceMs = this.config.drain_grace_ms): Promise<void> {
+    if (this.state === 'draining' || this.state === 'stopped') return;
+    this.state = 'draining';
+    this.control.startDraining();
+    this.logger.info({ grace_ms: graceMs, sessions: this.sessions.size }, 'kernel draining');
+    this.sessions.endAll('draining', CLOSE_CODES.draining);
+    this.gateway.closeAll(CLOSE_CODES.draining, 'kernel draining');
+    this.gateway.stop();
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeIdleConnections();
+    await Promise.race([Promise.all([httpClosed, this.control.shutdown(graceMs)]), delay(graceMs)]);
+    this.http.closeAllConnections();
+    await this.authority.close();
+    this.state = 'stopped';
+    this.logger.info('kernel stopped');
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

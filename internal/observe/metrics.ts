@@ -1,0 +1,121 @@
+// Baton's Prometheus registry. Labels are bounded vocabularies (lane, kind,
+// code, outcome, reason, method); a session or turn id is never a label.
+// Observation is synchronous counter/histogram updates: it never awaits and
+// never blocks a lane.
+import client from 'prom-client';
+
+const LATENCY_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  readonly ingressEvents = new client.Counter({
+    name: 'baton_ingress_events_total',
+    help: 'Ingress events accepted at the gateway boundary, by kind and encoding.',
+    labelNames: ['kind', 'encoding'] as const,
+    registers: [this.registry],
+  });
+  readonly ingressRejected = new client.Counter({
+    name: 'baton_ingress_rejected_total',
+    help: 'Ingress events rejected at the boundary, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly egressEvents = new client.Counter({
+    name: 'baton_egress_events_total',
+    help: 'Egress events written to gateways, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly egressFenced = new client.Counter({
+    name: 'baton_egress_fenced_total',
+    help: 'Egress events refused at the last hop, by reason (late_after_cancel, stale_epoch).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly socketCloses = new client.Counter({
+    name: 'baton_socket_closes_total',
+    help: 'Gateway sockets closed by the kernel, by close code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly sockets = new client.Gauge({
+    name: 'baton_sockets',
+    help: 'Open gateway sockets, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+  readonly sessions = new client.Gauge({
+    name: 'baton_sessions',
+    help: 'Sessions owned by this kernel.',
+    registers: [this.registry],
+  });
+  readonly turns = new client.Counter({
+    name: 'baton_turns_total',
+    help: 'Accepted turns by terminal outcome and reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly preTurnOutcomes = new client.Counter({
+    name: 'baton_pre_turn_outcomes_total',
+    help: 'Turn proposals by pre-turn outcome (opened, rejected, deferred, stale_epoch) and reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly turnOpenSeconds = new client.Histogram({
+    name: 'baton_turn_open_decision_seconds',
+    help: 'Time from a turn proposal to its decision (gate, plan freeze, actor start).',
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+  readonly cancelToFenceSeconds = new client.Histogram({
+    name: 'baton_cancel_to_fence_seconds',
+    help: 'Time from reading a cancel to the fence closing and output.clear being written.',
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+  readonly laneDepth = new client.Gauge({
+    name: 'baton_lane_depth',
+    help: 'Items queued across all sessions, by lane.',
+    labelNames: ['lane'] as const,
+    registers: [this.registry],
+  });
+  readonly laneDrops = new client.Counter({
+    name: 'baton_lane_drops_total',
+    help: 'Items dropped by lane overflow policies, by lane and reason.',
+    labelNames: ['lane', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly leaseLosses = new client.Counter({
+    name: 'baton_lease_losses_total',
+    help: 'Session leases this kernel lost, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly grpcRequests = new client.Counter({
+    name: 'baton_grpc_requests_total',
+    help: 'gRPC requests by method and status code name.',
+    labelNames: ['method', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly nodeSeconds = new client.Histogram({
+    name: 'baton_node_invocation_seconds',
+    help: 'Node invocation duration by node kind and outcome.',
+    labelNames: ['node_kind', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS_S,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    // Node's default process metrics keep their standard names (DESIGN 12).
+    if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,121 @@
+// Egress of one session: stamps each outgoing event (id, seq, epoch), applies
+// the fence and epoch check at the last hop, records the frame's hash in the
+// timeline and writes it to the attached stream. `seq` continues across
+// reconnections. It never queues: pacing happens before an event gets here.
+import { createHash } from 'node:crypto';
+import {
+  type AnyEnvelope,
+  type EgressKind,
+  type Envelope,
+  type Payloads,
+  SCHEMA_VERSION,
+  encodeBinary,
+  encodeJson,
+} from '../../api/eventabi/index.js';
+import type { Clock } from '../determinism/clock.js';
+import type { EgressFence } from '../fence/fence.js';
+import type { Metrics } from '../observe/metrics.js';
+
+/** Where a session's egress goes: one gateway connection. */
+export interface EgressSink {
+  readonly encoding: 'proto' | 'json';
+  write(frame: Uint8Array | string, event: AnyEnvelope): void;
+  close(code: number, reason: string): void;
+}
+
+export interface EgressAuthority {
+  isAuthoritative(): boolean;
+  /** The epoch this kernel holds or last held for the session (stamped on every event). */
+  heldEpoch(): number;
+}
+
+export interface EgressRecorder {
+  egress(event: AnyEnvelope, canonical: Uint8Array, sha256: Buffer): void;
+  egressRefused(event: AnyEnvelope, reason: string): void;
+}
+
+export interface SessionEgressOptions {
+  session_id: string;
+  clock: Clock;
+  fence: EgressFence;
+  authority: EgressAuthority;
+  recorder: EgressRecorder;
+  metrics?: Metrics;
+  /** Observers of every event that passed the last hop (WatchSession, tests). */
+  onSent?: (event: AnyEnvelope) => void;
+}
+
+export type SendResult = { sent: true; event: AnyEnvelope } | { sent: false; reason: string };
+
+export class SessionEgress {
+  private seq = 0;
+  private sink: EgressSink | undefined;
+
+  constructor(private readonly opts: SessionEgressOptions) {}
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get attached(): boolean {
+    return this.sink !== undefined;
+  }
+
+  attach(sink: EgressSink): EgressSink | undefined {
+    const previous = this.sink;
+    this.sink = sink;
+    return previous;
+  }
+
+  detach(sink?: EgressSink): void {
+    if (!sink || this.sink === sink) this.sink = undefined;
+  }
+
+  close(code: number, reason: string): void {
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.close(code, reason);
+  }
+
+  /**
+   * Sends one event. `openTurn` is the turn that may still speak; the fence
+   * refuses output of any other turn and of fenced turns.
+   */
+  send<K extends EgressKind>(kind: K, payload: Payloads[K], turn_id: string, openTurn: string | undefined, media_ms = 0): SendResult {
+    const draft: Envelope<K> = {
+      v: SCHEMA_VERSION,
+      id: '',
+      session_id: this.opts.session_id,
+      turn_id,
+      epoch: this.opts.authority.heldEpoch(),
+      seq: 0,
+      kind,
+      media_ms,
+      wall_ms: 0,
+      payload,
+    };
+    const event = draft as unknown as AnyEnvelope;
+    const verdict = this.opts.fence.egressVerdict(event, openTurn, this.opts.authority);
+    if (!verdict.ok) {
+      this.opts.metrics?.egressFenced.inc({ reason: verdict.reason });
+      this.opts.recorder.egressRefused(event, verdict.reason);
+      return { sent: false, reason: verdict.reason };
+    }
+    this.seq += 1;
+    draft.seq = this.seq;
+    draft.id = `k${this.seq}`;
+    const canonical = encodeBinary(event);
+    const sha256 = createHash('sha256').update(canonical).digest();
+    this.opts.recorder.egress(event, canonical, sha256);
+    this.opts.metrics?.egressEvents.inc({ kind });
+    const sink = this.sink;
+    if (sink) sink.write(sink.encoding === 'proto' ? canonical : encodeJson(event), event);
+    this.opts.onSent?.(event);
+    return { sent: true, event };
+  }
+
+  /** Sends an event that belongs to no turn. */
+  sendSessionEvent<K extends EgressKind>(kind: K, payload: Payloads[K]): SendResult {
+    return this.send(kind, payload, '', undefined);
+  }
+}

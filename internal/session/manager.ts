@@ -1,0 +1,232 @@
+// The session manager: opens sessions (pipeline pin, admission, lease),
+// finds them per tenant, lists and closes them, and forgets them when they
+// end. The session table is bounded by admission's session quota. It makes
+// no turn decisions; sessions do.
+import { randomBytes } from 'node:crypto';
+import {
+  type AbiError,
+  type AnyEnvelope,
+  CLOSE_CODES,
+  type Codec,
+  CODECS,
+  abiError,
+  formatProblem,
+} from '../../api/eventabi/index.js';
+import type { Admission } from '../admission/admission.js';
+import type { AuthorityBackend } from '../authority/types.js';
+import { LeaseKeeper } from '../authority/lease-keeper.js';
+import type { Clock } from '../determinism/clock.js';
+import { sessionSeed } from '../determinism/seeds.js';
+import type { LaneScheduler } from '../lanes/scheduler.js';
+import type { NodeHost } from '../nodes/types.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { TimelineRecorder } from '../observe/timeline/recorder.js';
+import { freezePlan } from '../plan/freeze.js';
+import type { PipelineRegistry } from '../plan/registry.js';
+import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
+import { type QueuedEvent, Session } from './session.js';
+import { TimelineSessionRecorder } from './recorder.js';
+
+export const KERNEL_VERSION = '0.1.0';
+
+export interface OpenRequest {
+  pipeline: string;
+  codec: string;
+  sample_rate: number;
+}
+
+export type OpenFailure = { code: 'invalid_argument' | 'not_found' | 'resource_exhausted' | 'unavailable'; message: string };
+export type OpenResult = { ok: true; session: Session } | ({ ok: false } & OpenFailure);
+
+export interface SessionManagerOptions {
+  clock: Clock;
+  authority: AuthorityBackend;
+  holder: string;
+  leaseTtlMs: number;
+  admission: Admission;
+  registry: PipelineRegistry;
+  host: NodeHost;
+  scheduler: LaneScheduler<QueuedEvent>;
+  tenantSeed: string;
+  maxAudioFrameMs: number;
+  timeline: { dir?: string; memoryRecords: number };
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Session id generator (tests pass a deterministic one). */
+  newSessionId?: () => string;
+  /** Observes every session end (the kernel uses it for drain accounting). */
+  onSessionEnded?: (session: Session, reason: string) => void;
+}
+
+const MAX_FROZEN_PLANS = 256;
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly keepers = new Map<string, LeaseKeeper>();
+  private readonly frozen = new Map<string, FrozenPlan>();
+
+  constructor(private readonly opts: SessionManagerOptions) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Opens a session: validates the request, pins the pipeline, admits it and acquires its lease. */
+  async open(tenant: string, request: OpenRequest, session_id = this.nextId(), afterSeq = 0): Promise<OpenResult> {
+    if (!(CODECS as readonly string[]).includes(request.codec)) {
+      return { ok: false, code: 'invalid_argument', message: `codec must be one of ${CODECS.join(', ')} (got "${request.codec}")` };
+    }
+    const codec = request.codec as Codec;
+    const problem = formatProblem(codec, request.sample_rate);
+    if (problem) return { ok: false, code: 'invalid_argument', message: problem };
+    const version = this.opts.registry.get(tenant, request.pipeline);
+    if (!version) return { ok: false, code: 'not_found', message: `no pipeline "${request.pipeline}"` };
+    const plan = this.freeze(version);
+    if (!plan.ok) return { ok: false, code: 'invalid_argument', message: `pipeline ${version.name} v${version.version} cannot run: ${plan.reason}` };
+    if (this.sessions.has(session_id)) return { ok: false, code: 'unavailable', message: `session ${session_id} already exists` };
+    const admitted = this.opts.admission.admitSession(tenant);
+    if (!admitted.admitted) return { ok: false, code: 'resource_exhausted', message: `session refused: ${admitted.reason}` };
+    let session: Session | undefined;
+    const keeper = new LeaseKeeper({
+      backend: this.opts.authority,
+      clock: this.opts.clock,
+      session_id,
+      holder: this.opts.holder,
+      ttl_ms: this.opts.leaseTtlMs,
+      onLost: (reason, lease) => {
+        this.opts.metrics?.leaseLosses.inc({ reason });
+        const owner = lease && lease.holder !== this.opts.holder ? lease.holder : undefined;
+        session?.authorityLost(owner);
+      },
+    });
+    const lease = await keeper.start();
+    if (!lease.ok) {
+      admitted.ticket.release();
+      return { ok: false, code: 'unavailable', message: `this kernel cannot take session ${session_id}: ${lease.message}` };
+    }
+    this.opts.registry.pin(tenant, version.name, version.version, version.hash);
+    const seed = sessionSeed(this.opts.tenantSeed, session_id);
+    const timeline = new TimelineRecorder({
+      session_id,
+      memoryRecords: this.opts.timeline.memoryRecords,
+      clock: this.opts.clock,
+      ...(this.opts.timeline.dir !== undefined ? { dir: this.opts.timeline.dir } : {}),
+    });
+    const recorder = new TimelineSessionRecorder(timeline, {
+      tenant,
+      pipeline: version.name,
+      pipeline_version: version.version,
+      seed,
+      codec,
+      sample_rate: request.sample_rate,
+      kernel_version: KERNEL_VERSION,
+      opened_wall_ms: this.opts.clock.virtual ? 0 : this.opts.clock.wallNow(),
+    });
+    session = new Session(
+      {
+        session_id,
+        tenant,
+        version,
+        plan: plan.plan,
+        codec,
+        sample_rate: request.sample_rate,
+        seed,
+        created_at_ms: Math.round(this.opts.clock.wallNow()),
+        afterSeq,
+      },
+      {
+        clock: this.opts.clock,
+        host: this.opts.host,
+        recorder,
+        authority: keeper,
+        admitTurn: () => this.opts.admission.admitTurn(tenant, session_id),
+        freeze: () => this.freeze(version),
+        notifyScheduler: (s) => this.opts.scheduler.notify(s),
+        maxAudioFrameMs: this.opts.maxAudioFrameMs,
+        ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+        ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+        onEnded: (ended, reason) => {
+          this.sessions.delete(ended.id);
+          this.keepers.delete(ended.id);
+          this.opts.scheduler.remove(ended);
+          this.opts.admission.forgetSession(ended.id);
+          admitted.ticket.release();
+          this.opts.registry.unpin(tenant, version.name, version.version, version.hash);
+          this.opts.metrics?.sessions.set(this.sessions.size);
+          void keeper.stop();
+          void timeline.close();
+          this.opts.onSessionEnded?.(ended, reason);
+        },
+      },
+    );
+    this.sessions.set(session_id, session);
+    this.keepers.set(session_id, keeper);
+    this.opts.scheduler.add(session);
+    this.opts.metrics?.sessions.set(this.sessions.size);
+    return { ok: true, session };
+  }
+
+  /** /v1/stream: opens the session a `session.start` asks for. */
+  async openFromStream(
+    tenant: string,
+    start: AnyEnvelope & { kind: 'session.start' },
+  ): Promise<{ ok: true; session: Session } | { ok: false; error: AbiError; closeCode: number }> {
+    const requested = start.session_id || undefined;
+    if (requested && this.sessions.has(requested)) {
+      return { ok: false, error: abiError('invalid_event', `session ${requested} already exists; reconnect on /v1/sessions/${requested}/stream`, start.id), closeCode: CLOSE_CODES.policy };
+    }
+    const opened = await this.open(tenant, start.payload, requested ?? this.nextId(), start.seq);
+    if (opened.ok) return opened;
+    const code = opened.code === 'resource_exhausted' ? 'overloaded' : opened.code === 'unavailable' ? 'overloaded' : 'invalid_payload';
+    const close = opened.code === 'resource_exhausted' || opened.code === 'unavailable' ? CLOSE_CODES.overloaded : CLOSE_CODES.policy;
+    return { ok: false, error: abiError(code, opened.message, start.id), closeCode: close };
+  }
+
+  find(tenant: string, session_id: string): Session | undefined {
+    const session = this.sessions.get(session_id);
+    return session && session.tenant === tenant && !session.ended ? session : undefined;
+  }
+
+  /** A page of the tenant's sessions, ordered by id; the token is the last id of the previous page. */
+  list(tenant: string, pageSize: number, pageToken: string): { sessions: Session[]; next: string } {
+    const size = Math.min(Math.max(pageSize || 50, 1), 500);
+    const after = pageToken ? Buffer.from(pageToken, 'base64url').toString('utf8') : '';
+    const mine = [...this.sessions.values()].filter((s) => s.tenant === tenant && s.id > after).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const page = mine.slice(0, size);
+    const next = mine.length > size ? Buffer.from(page[page.length - 1]!.id).toString('base64url') : '';
+    return { sessions: page, next };
+  }
+
+  close(tenant: string, session_id: string, reason: string): boolean {
+    const session = this.find(tenant, session_id);
+    if (!session) return false;
+    session.end(reason || 'closed_by_control_plane');
+    return true;
+  }
+
+  /** Ends every session (drain). */
+  endAll(reason: string, closeCode: number): void {
+    for (const session of [...this.sessions.values()]) session.end(reason, closeCode);
+  }
+
+  all(): IterableIterator<Session> {
+    return this.sessions.values();
+  }
+
+  /** Frozen plans are immutable per pipeline version, so one freeze serves every turn of that version. */
+  private freeze(version: PipelineVersion): { ok: true; plan: FrozenPlan } | { ok: false; reason: string } {
+    const key = `${version.tenant}\u0000${version.name}\u0000${version.version}\u0000${version.hash}`;
+    const cached = this.frozen.get(key);
+    if (cached) return { ok: true, plan: cached };
+    const result = freezePlan(version, () => undefined);
+    if (!result.ok) return result;
+    if (this.frozen.size >= MAX_FROZEN_PLANS) this.frozen.delete(this.frozen.keys().next().value!);
+    this.frozen.set(key, result.plan);
+    return result;
+  }
+
+  private nextId(): string {
+    return this.opts.newSessionId ? this.opts.newSessionId() : `s-${randomBytes(12).toString('base64url')}`;
+  }
+}

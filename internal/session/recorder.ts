@@ -1,0 +1,60 @@
+// What a session writes into its timeline, in the kernel's own terms
+// (ingress, decisions, plans, node calls, egress hashes), mapped onto
+// TimelineRecorder bodies. Terminal records use the recorder's reserved
+// space so an abort can always be explained.
+import { type AbiError, type AnyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
+import type { NodeInvocationRecord } from '../nodes/types.js';
+import type { TimelineRecorder } from '../observe/timeline/recorder.js';
+import type { SessionHeader } from '../observe/timeline/records.js';
+import type { FrozenPlan } from '../plan/types.js';
+import type { EgressRecorder } from './egress.js';
+
+const TERMINAL_KINDS = new Set(['turn.committed', 'turn.aborted', 'turn.closed', 'session.ended']);
+
+export interface SessionRecorder extends EgressRecorder {
+  /** False when the evidence could not be kept (the turn must abort evidence_unavailable). */
+  ingress(event: AnyEnvelope): boolean;
+  decision(kind: string, outcome: string, reason: string, detail?: Record<string, string>, turn_id?: string): boolean;
+  planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean;
+  nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean;
+  rejection(error: AbiError): void;
+}
+
+export class TimelineSessionRecorder implements SessionRecorder {
+  constructor(
+    readonly timeline: TimelineRecorder,
+    header: SessionHeader,
+  ) {
+    timeline.appendTerminal({ case: 'header', value: header });
+  }
+
+  ingress(event: AnyEnvelope): boolean {
+    return this.timeline.append({ case: 'ingress', value: encodeBinary(event) }, event.turn_id).ok;
+  }
+
+  decision(kind: string, outcome: string, reason: string, detail: Record<string, string> = {}, turn_id = ''): boolean {
+    return this.timeline.append({ case: 'decision', value: { kind, outcome, reason, detail } }, turn_id).ok;
+  }
+
+  planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean {
+    return this.timeline.append({ case: 'plan_frozen', value: { plan_hash: plan.plan_hash, canonical_plan: plan.canonical, seed } }, turn_id).ok;
+  }
+
+  nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean {
+    return this.timeline.append({ case: 'node_invocation', value: { ...record } }, turn_id).ok;
+  }
+
+  rejection(error: AbiError): void {
+    this.timeline.append({ case: 'rejection', value: { code: error.code, message: error.message, ref_id: error.ref_id ?? '' } });
+  }
+
+  egress(event: AnyEnvelope, canonical: Uint8Array, sha256: Buffer): void {
+    const body = { case: 'egress' as const, value: { kind: event.kind, seq: event.seq, epoch: event.epoch, sha256, size: canonical.length } };
+    if (TERMINAL_KINDS.has(event.kind)) this.timeline.appendTerminal(body, event.turn_id);
+    else this.timeline.append(body, event.turn_id);
+  }
+
+  egressRefused(event: AnyEnvelope, reason: string): void {
+    this.timeline.append({ case: 'decision', value: { kind: 'egress', outcome: 'refused', reason, detail: { kind: event.kind } } }, event.turn_id);
+  }
+}

@@ -56,7 +56,8 @@ export class InvocationEvidence {
       input_sha256: new Uint8Array(this.hash.digest()),
       output,
       outcome,
-      duration_ms: now - this.startedAt,
+      // Whole ms: the timeline field is a uint64, and the real clock is fractional.
+      duration_ms: Math.max(0, Math.round(now - this.startedAt)),
     };
   }
 }

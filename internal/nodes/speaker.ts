@@ -1,7 +1,6 @@
 // The TTS stage of one turn: opens the node at the first text, feeds it the reply as it streams, gates every frame on credits; it never decides the turn's outcome.
 import { abortable, invoke } from './deadline.js';
-import type { InvocationEvidence } from './invocation.js';
-import { utf8Bytes } from './invocation.js';
+import { type InvocationEvidence, utf8Bytes } from './invocation.js';
 import type { TtsCall, TtsNode, TtsStream } from './node.js';
 import type { NodeWork, StageScope } from './scope.js';
 import type { Stage } from './stages.js';

@@ -18,7 +18,9 @@ function jsonValue(field: FieldDesc, value: unknown, code: 'invalid_event' | 'in
   };
   switch (field.type) {
     case 'string':
-      return typeof value === 'string' ? value : fail('a string');
+      if (typeof value !== 'string') return fail('a string');
+      // A lone surrogate cannot be encoded as UTF-8, so it could never reach protobuf or the timeline.
+      return isWellFormed(value) ? value : fail('a well-formed Unicode string (no lone surrogates)');
     case 'bytes':
       return typeof value === 'string' ? decodeBase64(value, () => fail('base64')) : fail('a base64 string');
     case 'bool':
@@ -42,6 +44,12 @@ function jsonValue(field: FieldDesc, value: unknown, code: 'invalid_event' | 'in
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -55,7 +63,7 @@ function decodeBase64(text: string, onError: () => never): Buffer {
 export function decodeJson(frame: string | Uint8Array): Decoded<AnyEnvelope> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof frame === 'string' ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8'));
+    parsed = JSON.parse(typeof frame === 'string' ? frame : utf8.decode(frame));
   } catch (err) {
     return { ok: false, error: abiError('invalid_event', `not valid JSON: ${(err as Error).message}`) };
   }

@@ -5,7 +5,8 @@
 import { DecodeFailure } from './errors.js';
 import type { ErrorCode } from './vocabulary.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is content, not a marker to strip.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TWO_POW_32 = 4294967296;
 
 export class WireReader {
@@ -55,6 +56,8 @@ export class WireReader {
       if (this.pos >= this.end) this.fail('truncated varint');
       const byte = this.buf[this.pos++]!;
       const bits = byte & 0x7f;
+      // The tenth byte carries only bit 63; anything more does not fit in 64 bits.
+      if (i === 9 && bits > 1) this.fail('varint exceeds 64 bits');
       if (shift < 28) {
         lo |= bits << shift;
       } else if (shift === 28) {

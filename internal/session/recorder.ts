@@ -41,7 +41,8 @@ export class TimelineSessionRecorder implements SessionRecorder {
   }
 
   nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean {
-    return this.timeline.append({ case: 'node_invocation', value: { ...record } }, turn_id).ok;
+    // Durations on the real clock are fractional; the record holds whole milliseconds.
+    return this.timeline.append({ case: 'node_invocation', value: { ...record, duration_ms: Math.round(record.duration_ms) } }, turn_id).ok;
   }
 
   rejection(error: AbiError): void {

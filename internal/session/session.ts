@@ -233,6 +233,12 @@ export class Session {
       this.handleCancelEvent(event);
       return { status: 'accepted' };
     }
+    // Playback acks report what already played: applied at once, so a cancel that
+    // overtakes the lanes still sees every ack sent before it.
+    if (event.kind === 'playback.started' || event.kind === 'playback.mark' || event.kind === 'playback.completed') {
+      this.handlePlayback(event);
+      return { status: 'accepted' };
+    }
     if (event.kind === 'speech.started') this.onSpeechStarted();
     const proposal = this.isProposal(event);
     const item: QueuedEvent = { lane: KINDS[event.kind].lane, seq: event.seq, kind: event.kind, barrier: proposal, event };
@@ -277,11 +283,6 @@ export class Session {
         return;
       case 'turn.request':
         this.propose('turn.request', event.epoch, event.payload.text);
-        return;
-      case 'playback.started':
-      case 'playback.mark':
-      case 'playback.completed':
-        this.handlePlayback(event);
         return;
       case 'session.end':
         this.end(event.payload.reason || 'gateway_ended');

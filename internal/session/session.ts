@@ -165,6 +165,11 @@ export class Session {
     return this.deps.authority.epoch;
   }
 
+  /** Where this session records its timeline. */
+  get recorder(): SessionRecorder {
+    return this.deps.recorder;
+  }
+
   /** True while this kernel holds the session's lease and may speak. */
   activeAuthority(): boolean {
     return this.deps.authority.isAuthoritative();

@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.baton-installed
 BUILD_STAMP := dist/.baton-built
-SOURCES := $(shell find api internal cmd test/bench proto -type f \( -name '*.ts' -o -name '*.proto' \) 2>/dev/null)
+SOURCES := $(shell find api internal cmd test/bench test/support proto -type f \( -name '*.ts' -o -name '*.proto' \) 2>/dev/null)
 
 .PHONY: all run test test-unit typecheck lint build bench demo deps system-deps clean
 

@@ -34,6 +34,7 @@ export class EgressFence {
   private readonly entries = new Map<string, FenceEntry>();
   private sessionFencedAt: number | undefined;
   private lateDrops = 0;
+  private lastSweep = 0;
 
   constructor(private readonly tailMs = 5000) {}
 
@@ -63,11 +64,13 @@ export class EgressFence {
   turnClosed(turn_id: string, now: number): void {
     const entry = this.entries.get(turn_id);
     if (entry) entry.closedAt = now;
-    this.sweep(now);
+    // Sweeping is O(entries); doing it at most once per tail keeps closes O(1) amortized.
+    if (now - this.lastSweep >= this.tailMs || this.entries.size > 64) this.sweep(now);
   }
 
   /** Removes entries of turns closed more than `tailMs` ago. */
   sweep(now: number): void {
+    this.lastSweep = now;
     for (const [turn_id, entry] of this.entries) {
       if (entry.closedAt !== undefined && now - entry.closedAt >= this.tailMs) this.entries.delete(turn_id);
     }

@@ -5,8 +5,12 @@
 import { type AudioFormat, audioBytes } from '../../api/eventabi/audio-format.js';
 import type { TurnInput } from '../nodes/types.js';
 
-/** Audio kept for the next turn; older audio is dropped (the caller's newest speech matters). */
-export const MAX_PENDING_AUDIO_MS = 30_000;
+/**
+ * Audio kept for the next turn; older audio is dropped (the caller's newest
+ * speech matters). 5 s of 16 kHz pcm16 is 160 KB, inside the per-session
+ * memory target; streaming STT nodes consume audio as it arrives instead.
+ */
+export const MAX_PENDING_AUDIO_MS = 5_000;
 export const MAX_PENDING_TEXT_CHARS = 16_384;
 export const MAX_HISTORY_ENTRIES = 64;
 
@@ -29,13 +33,22 @@ export class PendingInput {
   }
 
   addAudio(frame: Uint8Array): void {
-    this.audio.push(frame);
+    // Decoded audio is a view into the socket's frame buffer (often a pooled slab
+    // or a larger chunk); keeping the view would pin all of it, so keep a copy.
+    this.audio.push(new Uint8Array(frame));
     this.audioBytesHeld += frame.length;
     while (this.audioBytesHeld > this.maxAudioBytes && this.audio.length > 1) {
       const dropped = this.audio.shift()!;
       this.audioBytesHeld -= dropped.length;
       this.droppedAudioBytes += dropped.length;
     }
+  }
+
+  /** The caller started a new utterance: audio before it is noise or silence to the next turn. */
+  clearAudio(): void {
+    this.droppedAudioBytes += this.audioBytesHeld;
+    this.audio = [];
+    this.audioBytesHeld = 0;
   }
 
   get hasInput(): boolean {

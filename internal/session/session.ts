@@ -282,6 +282,7 @@ export class Session {
         if (!this.pending.addText(event.payload.text)) this.sendError('overloaded', 'pending user text is full', event.id);
         return;
       case 'speech.started':
+        this.pending.clearAudio();
         return;
       case 'speech.stopped':
         this.onSpeechStopped(event);

@@ -13,6 +13,9 @@ import { type TurnActor, type TurnEmitted, type TurnEvent, type TurnState, start
 import type { AdmissionTicketLike } from '../turn/gate.js';
 import type { SessionEgress } from './egress.js';
 
+/** One shared abort reason: building a DOMException per closed turn is measurable churn. */
+const TURN_CLOSED = new Error('turn closed');
+
 /** Frames the node graph may run ahead of the pacer before it must wait for credit. */
 const CREDIT_WINDOW = 8;
 
@@ -214,7 +217,7 @@ export class TurnRuntime {
   private finish(): void {
     this.closed = true;
     this.stopOutput();
-    this.abortController.abort();
+    this.abortController.abort(TURN_CLOSED);
     this.opts.ticket.release();
     this.opts.fence.turnClosed(this.turn_id, this.opts.clock.now());
     const outcome = this.outcome ?? { outcome: 'aborted' as const, reason: 'node_failure', played_ms: 0, generated_ms: 0 };

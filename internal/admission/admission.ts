@@ -60,33 +60,38 @@ const RATE_WINDOW_MS = 60_000;
 const SWEEP_MIN_CALLS = 64;
 
 /**
- * The admission times of a session's last `capacity` admitted turns, oldest
- * first once full. The session is over its rate when the ring is full and its
- * oldest time is still inside the window: that many turns in under a minute.
+ * The admission times of a session's turns still inside the rate window,
+ * oldest first. Expired times are dropped as time moves on, so memory follows
+ * the turns of the last minute (at most `capacity`), never the session's age.
  */
 class RateWindow {
-  private readonly times: number[] = [];
-  private next = 0;
+  private times: number[] = [];
+  private head = 0;
 
   constructor(private readonly capacity: number) {}
 
+  private expire(now: number): void {
+    while (this.head < this.times.length && now - this.times[this.head]! >= RATE_WINDOW_MS) this.head++;
+    // Compact once the dead prefix dominates: amortized O(1) per admission.
+    if (this.head > 64 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   allows(now: number): boolean {
-    if (this.times.length < this.capacity) return true;
-    return now - this.times[this.next]! >= RATE_WINDOW_MS;
+    this.expire(now);
+    return this.times.length - this.head < this.capacity;
   }
 
   record(now: number): void {
-    if (this.times.length < this.capacity) {
-      this.times.push(now);
-      return;
-    }
-    this.times[this.next] = now;
-    this.next = (this.next + 1) % this.capacity;
+    this.expire(now);
+    this.times.push(now);
   }
 
   /** True when no recorded admission is still inside the window (forgetting it changes nothing). */
   idle(now: number): boolean {
-    const newest = this.times.length < this.capacity ? this.times[this.times.length - 1] : this.times[(this.next + this.capacity - 1) % this.capacity];
+    const newest = this.times[this.times.length - 1];
     return newest === undefined || now - newest >= RATE_WINDOW_MS;
   }
 }

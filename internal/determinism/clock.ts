@@ -94,7 +94,18 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (handle && this.live.delete(handle.id)) this.cancelled.add(handle.id);
+    if (handle && this.live.delete(handle.id)) {
+      this.cancelled.add(handle.id);
+      // Cancelled timers leave the heap lazily; compact when they dominate so memory follows live timers.
+      if (this.cancelled.size > 1024 && this.cancelled.size * 2 > this.heap.length) this.compact();
+    }
+  }
+
+  private compact(): void {
+    const kept = this.heap.filter((t) => !this.cancelled.has(t.id));
+    this.cancelled.clear();
+    this.heap = [];
+    for (const timer of kept) this.push(timer);
   }
 
   /** Pending (not cancelled) timers. */

@@ -9,7 +9,9 @@ import { type AbortReason, CLOSE_CODES, type ErrorCode } from '../../api/eventab
 import type { Clock, TimerHandle } from '../determinism/clock.js';
 import { turnSeed } from '../determinism/seeds.js';
 import { EgressFence } from '../fence/fence.js';
+import { audioMs } from '../../api/eventabi/audio-format.js';
 import { SessionLanes } from '../lanes/session-lanes.js';
+import { type Vad, createVad, vadOptionsFromConfig } from '../nodes/builtin/vad-energy.js';
 import type { LaneAction } from '../lanes/session-lanes.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -104,6 +106,10 @@ export class Session {
   private transportLost = false;
   private lostAuthority: { owner?: string } | undefined;
   private readonly watchers = new Set<(event: AnyEnvelope) => void>();
+  /** Node-side end-of-turn detection (turn_detection `node`), fed with caller audio on the Data lane. */
+  private readonly vad: Vad | undefined;
+  /** Caller audio received so far, in ms: the VAD's timebase (gateways may omit media_ms). */
+  private mediaMs = 0;
 
   constructor(
     init: SessionInit,
@@ -142,7 +148,20 @@ export class Session {
         for (const watcher of this.watchers) watcher(event);
       },
     });
+    this.vad = this.createVad();
     this.armIdleTimer();
+  }
+
+  private createVad(): Vad | undefined {
+    if (this.plan.turn_detection !== 'node') return undefined;
+    const node = this.plan.nodes.find((n) => n.builtin === 'vad_energy');
+    if (!node) return undefined;
+    const options = vadOptionsFromConfig(node.config, { codec: this.codec, sample_rate: this.sample_rate });
+    if (!options.ok) {
+      this.deps.logger?.warn({ session_id: this.id, problem: options.problem }, 'vad node misconfigured; node turn detection is off');
+      return undefined;
+    }
+    return createVad(options.value);
   }
 
   get ended(): boolean {
@@ -277,6 +296,8 @@ export class Session {
     switch (event.kind) {
       case 'audio.in':
         this.pending.addAudio(event.payload.audio);
+        if (this.vad) this.onVad(this.vad.push(event.payload.audio, this.mediaMs), event.epoch);
+        this.mediaMs += audioMs({ codec: this.codec, sample_rate: this.sample_rate }, event.payload.audio.length);
         return;
       case 'text.in':
         if (!this.pending.addText(event.payload.text)) this.sendError('overloaded', 'pending user text is full', event.id);
@@ -442,7 +463,18 @@ export class Session {
     });
   }
 
+  private onVad(change: 'speech_started' | 'speech_stopped' | undefined, epoch: number): void {
+    if (change === undefined) return;
+    this.deps.recorder.decision('vad', change, '', { media_ms: String(Math.round(this.mediaMs)) }, this.turn?.turn_id);
+    if (change === 'speech_started') this.onSpeechStarted();
+    else this.speechStopped(epoch, 'vad');
+  }
+
   private onSpeechStopped(event: Envelope<'speech.stopped'>): void {
+    this.speechStopped(event.epoch, 'speech.stopped');
+  }
+
+  private speechStopped(epoch: number, source: 'speech.stopped' | 'vad'): void {
     this.speechActive = false;
     if (this.confirmTimer) {
       this.deps.clock.clearTimer(this.confirmTimer);
@@ -451,7 +483,8 @@ export class Session {
       this.turn?.resume();
       return;
     }
-    if (this.plan.turn_detection === 'gateway' && !this.turn) this.propose('speech.stopped', event.epoch);
+    const detector = source === 'vad' ? 'node' : 'gateway';
+    if (this.plan.turn_detection === detector && !this.turn) this.propose(source, epoch);
   }
 
   // ------------------------------------------------------------ authority and ending

@@ -21,3 +21,105 @@ describe('a turn end to end on the virtual clock', () => {
     console.log(s.kinds().join(' '));
   });
 });
+
+function tone(amplitude: number): Buffer {
+  const frame = Buffer.alloc(640);
+  for (let i = 0; i < 320; i++) frame.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * 300 * i) / 16000)), i * 2);
+  return frame;
+}
+
+describe('turn detection and barge-in', () => {
+  test('node turn detection: the VAD proposes the turn when the caller stops talking', async () => {
+    const sim = new KernelSim({
+      pipelines: [
+        {
+          name: 'vad-demo',
+          turn_detection: 'node',
+          nodes: [
+            { id: 'vad', kind: 'vad', builtin: 'vad_energy' },
+            { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
+            { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
+            { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
+          ],
+          edges: [
+            { from: 'vad', to: 'stt' },
+            { from: 'stt', to: 'llm' },
+            { from: 'llm', to: 'tts' },
+          ],
+        },
+      ],
+    });
+    const s = await sim.open('vad-demo');
+    for (let i = 0; i < 25; i++) s.send('audio.in', { audio: tone(10000) });
+    await sim.settle();
+    expect(s.kinds()).not.toContain('turn.opened');
+    for (let i = 0; i < 40; i++) s.send('audio.in', { audio: tone(0) });
+    await sim.settle();
+    expect(s.kinds()).toContain('turn.opened');
+    expect(s.out.find((e) => e.kind === 'transcript' && e.payload.role === 'user')).toBeDefined();
+  });
+
+  test('confirmed barge-in: a short backchannel pauses output and resumes it without cancelling', async () => {
+    const sim = new KernelSim({
+      pipelines: [
+        {
+          name: 'confirmed',
+          barge_in: { mode: 'confirmed', min_speech_ms: 300 },
+          nodes: [
+            { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
+            { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
+            { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
+          ],
+          edges: [
+            { from: 'stt', to: 'llm' },
+            { from: 'llm', to: 'tts' },
+          ],
+        },
+      ],
+    });
+    const s = await sim.open('confirmed');
+    s.send('turn.request', { text: 'tell me a long story about the sea and the lighthouse keeper' });
+    await sim.advance(100);
+    const turn = s.last('turn.opened')!.turn_id;
+    s.send('speech.started', {});
+    await sim.advance(100);
+    s.send('speech.stopped', {});
+    await sim.advance(100);
+    expect(s.kinds()).not.toContain('output.clear');
+    s.send('speech.started', {});
+    await sim.advance(400);
+    const kinds = s.ofTurn(turn).map((e) => e.kind);
+    expect(kinds).toContain('output.clear');
+    expect(s.ofTurn(turn).find((e) => e.kind === 'turn.aborted')?.payload).toMatchObject({ reason: 'cancelled' });
+  });
+
+  test('a turn with no stream attached aborts transport_lost after the reconnect grace', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    s.send('turn.request', { text: 'a long answer please about many things' });
+    await sim.advance(40);
+    const turn = s.last('turn.opened')!.turn_id;
+    s.session.detach(s.sink);
+    await sim.advance(4900, 100);
+    expect(s.session.activeTurn?.turn_id).toBe(turn);
+    await sim.advance(200, 100);
+    expect(s.session.activeTurn).toBeUndefined();
+    expect(s.session.ended).toBe(false);
+  });
+
+  test('acks naming unknown or closed turns, and impossible played_ms, get typed errors and change nothing', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    s.send('playback.mark', { played_ms: 10 }, { turn_id: 't-9' });
+    s.send('turn.request', { text: 'hi' });
+    await sim.advance(100);
+    const turn = s.last('turn.opened')!.turn_id;
+    s.send('playback.mark', { played_ms: 999_999 }, { turn_id: turn });
+    s.send('cancel', { scope: 'turn', reason: 'x' }, { turn_id: turn });
+    s.send('cancel', { scope: 'turn', reason: 'x' }, { turn_id: turn });
+    s.send('playback.completed', { played_ms: 0 }, { turn_id: turn });
+    const errors = s.out.filter((e) => e.kind === 'error').map((e) => (e.payload as { code: string }).code);
+    expect(errors).toEqual(['not_found', 'invalid_payload', 'turn_closed', 'turn_closed']);
+    expect(s.ofTurn(turn).filter((e) => e.kind === 'turn.aborted')).toHaveLength(1);
+  });
+});

@@ -231,6 +231,8 @@ export class Session {
     if (this.state === 'ended') return;
     this.egress.detach(sink);
     if (this.egress.attached) return;
+    // A late close of an older connection must not leave a second grace timer behind.
+    this.deps.clock.clearTimer(this.graceTimer);
     this.graceTimer = this.deps.clock.setTimer(this.plan.budgets.reconnect_grace_ms, () => {
       this.graceTimer = undefined;
       this.transportLost = true;
@@ -346,6 +348,8 @@ export class Session {
       return { outcome, turn_id: '', reason, plan_hash: '' };
     };
     if (this.state !== 'open') return refuse('rejected', 'session_ending', 'state');
+    // DESIGN 4.1: the epoch decides before state, so a stale holder learns to refresh authority.
+    if (this.turn && !this.epochCurrent(epoch)) return refuse('stale_epoch', this.staleReason(epoch), 'authority');
     if (this.turn) return refuse('rejected', 'turn_active', 'state');
     const decision = decidePreTurn(epoch, {
       admit: this.deps.admitTurn,
@@ -385,6 +389,15 @@ export class Session {
     this.turn = turn;
     turn.start(input);
     return { outcome: 'opened', turn_id, reason: '', plan_hash: plan.plan_hash };
+  }
+
+  private epochCurrent(epoch: number): boolean {
+    return epoch !== 0 && this.deps.authority.isAuthoritative(epoch);
+  }
+
+  private staleReason(epoch: number): string {
+    const current = this.deps.authority.isAuthoritative() ? this.deps.authority.epoch : 0;
+    return current === 0 ? 'authority_not_held' : `epoch ${epoch} is not the current epoch ${current}`;
   }
 
   private standingAbortReasons(): AbortReason[] {
@@ -471,6 +484,12 @@ export class Session {
   }
 
   private onSpeechStopped(event: Envelope<'speech.stopped'>): void {
+    // Under gateway detection speech.stopped is a proposal whose epoch the ingress gate left to us:
+    // a stale one is answered like any stale proposal and changes nothing else.
+    if (this.plan.turn_detection === 'gateway' && !this.epochCurrent(event.epoch)) {
+      this.propose('speech.stopped', event.epoch);
+      return;
+    }
     this.speechStopped(event.epoch, 'speech.stopped');
   }
 

@@ -76,7 +76,13 @@ export class TurnRuntime {
     this.turn_id = opts.turn_id;
     this.plan = opts.plan;
     this.actor = startTurnActor(
-      { turn_id: opts.turn_id, plan_hash: opts.plan.plan_hash, seed: opts.seed, budgets: opts.plan.budgets },
+      {
+        turn_id: opts.turn_id,
+        plan_hash: opts.plan.plan_hash,
+        seed: opts.seed,
+        budgets: opts.plan.budgets,
+        authoritative: () => !opts.standingAbortReasons().includes('authority_lost'),
+      },
       opts.clock,
       (event) => this.onArbiterEvent(event),
     );
@@ -239,6 +245,8 @@ export class TurnRuntime {
     switch (out.type) {
       case 'transcript':
         if (out.role === 'user') {
+          // Nothing was said (no input): a transcript with no text is not a valid event.
+          if (!out.text) return;
           this.opts.onUserTranscript(out.text);
           this.opts.egress.send('transcript', { role: 'user', text: out.text, final: out.final }, '', undefined);
           return;

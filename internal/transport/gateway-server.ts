@@ -135,6 +135,7 @@ class GatewayConnection implements EgressSink {
   private held: { data: RawData; isBinary: boolean }[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private preSessionSeq = 0;
+  private corked = false;
   private readonly maxBuffered: number;
 
   constructor(
@@ -185,7 +186,24 @@ class GatewayConnection implements EgressSink {
       if (this.ws.bufferedAmount > 4 * this.maxBuffered) this.ws.terminate();
       return;
     }
+    this.cork();
     this.ws.send(frame, { binary: typeof frame !== 'string' });
+  }
+
+  /**
+   * Holds this tick's writes in the socket and flushes them together on the
+   * next tick: a turn's burst of frames costs one writev instead of one each.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   close(code: number, reason: string): void {

@@ -13,6 +13,12 @@ export interface TurnArbiterInput {
   plan_hash: string;
   seed: number;
   budgets: TurnBudgets;
+  /**
+   * Whether this kernel may still speak. Checked at the moment of commit: a
+   * commit that coincides with losing the lease becomes authority_lost, so
+   * the terminal is never one the egress would refuse.
+   */
+  authoritative?: () => boolean;
 }
 
 interface TurnContext extends TurnArbiterInput {
@@ -72,6 +78,10 @@ export const turnMachine = setup({
         event.type === 'ABORT' ? (strongestAbortReason(event.reasons) ?? 'node_failure') : context.abort_reason,
     }),
     budgetExhausted: assign({ abort_reason: () => 'budget_exhausted' as AbortReason }),
+    authorityLost: assign({ abort_reason: () => 'authority_lost' as AbortReason }),
+  },
+  guards: {
+    mayCommit: ({ context }) => context.authoritative?.() ?? true,
   },
 }).createMachine({
   id: 'turn',
@@ -96,6 +106,8 @@ export const turnMachine = setup({
         generating: {
           on: {
             GENERATED: { actions: 'recordGenerated' },
+            // Completed before output.end: the gateway played all it had; keep the ack, keep generating.
+            PLAYBACK_COMPLETED: { actions: 'recordMark' },
             OUTPUT_END: {
               target: 'awaitingPlayback',
               actions: assign({
@@ -108,9 +120,14 @@ export const turnMachine = setup({
         },
         awaitingPlayback: {
           on: {
-            PLAYBACK_COMPLETED: { target: '#turn.committed', actions: 'recordMark' },
+            PLAYBACK_COMPLETED: [
+              { guard: 'mayCommit', target: '#turn.committed', actions: 'recordMark' },
+              { target: '#turn.aborted', actions: ['recordMark', 'authorityLost'] },
+            ],
           },
-          after: { playbackTimeout: { target: '#turn.committed' } },
+          after: {
+            playbackTimeout: [{ guard: 'mayCommit', target: '#turn.committed' }, { target: '#turn.aborted', actions: 'authorityLost' }],
+          },
         },
       },
     },

@@ -2,6 +2,7 @@
 // figure (absolute numbers and ratios against same-run baselines).
 import { runDecodeBench } from './decode.js';
 import { runCancelToFenceVirtualBench, runTurnOpenBench } from './kernel.js';
+import { runCancelToFenceRealBench } from './ws-load.js';
 
 const only = process.argv[2];
 
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
     ['decode', runDecodeBench],
     ['turn-open', runTurnOpenBench],
     ['cancel-virtual', () => runCancelToFenceVirtualBench(500)],
+    ['cancel-real', () => runCancelToFenceRealBench(Number(process.env['BENCH_SESSIONS'] ?? 500), 300)],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

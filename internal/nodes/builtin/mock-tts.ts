@@ -34,8 +34,37 @@ export function wordMs(word: string, settings: ToneSettings): number {
   return Math.min(MAX_WORD_MS, Math.ceil(raw / FRAME_MS) * FRAME_MS);
 }
 
-/** The frames of one word: a tone whose pitch comes from the word's hash, then a short silence. */
+/** Synthesized words by (format, settings, word), least recently used first; bounded by bytes. */
+const wordCache = new Map<string, { frames: Uint8Array[]; bytes: number }>();
+const WORD_CACHE_MAX_BYTES = 8 * 1024 * 1024;
+let wordCacheBytes = 0;
+
+/**
+ * The frames of one word: a tone whose pitch comes from the word's hash, then
+ * a short silence. A pure function, so results are memoized (callers never
+ * mutate frames: they are only encoded onto the wire).
+ */
 export function wordFrames(word: string, format: AudioFormat, settings: ToneSettings): Uint8Array[] {
+  const key = `${format.codec}:${format.sample_rate}:${settings.ms_per_char}:${settings.min_word_ms}:${word}`;
+  const hit = wordCache.get(key);
+  if (hit) {
+    wordCache.delete(key);
+    wordCache.set(key, hit);
+    return hit.frames;
+  }
+  const frames = synthesizeWord(word, format, settings);
+  const bytes = frames.reduce((n, f) => n + f.length, 0);
+  wordCache.set(key, { frames, bytes });
+  wordCacheBytes += bytes;
+  for (const [oldest, entry] of wordCache) {
+    if (wordCacheBytes <= WORD_CACHE_MAX_BYTES) break;
+    wordCache.delete(oldest);
+    wordCacheBytes -= entry.bytes;
+  }
+  return frames;
+}
+
+function synthesizeWord(word: string, format: AudioFormat, settings: ToneSettings): Uint8Array[] {
   const rate = format.sample_rate;
   const frameSamples = audioBytes(format, FRAME_MS) / (format.codec === 'pcm16' ? 2 : 1);
   const frames = wordMs(word, settings) / FRAME_MS;

@@ -29,7 +29,12 @@ function generate(dir) {
   // The generator writes extensionless relative imports; NodeNext ES modules need `.js`.
   for (const file of listFiles(dir)) {
     const path = join(dir, file);
-    const text = readFileSync(path, 'utf8').replace(/from '(\.\.?\/[^']+)'/g, "from '$1.js'");
+    // The generator also writes the absolute proto path into a header comment; keep it repo-relative
+    // so the output is the same in every checkout.
+    const text = readFileSync(path, 'utf8')
+      .replace(/from '(\.\.?\/[^']+)'/g, "from '$1.js'")
+      .split(`${join(root, 'proto')}/`)
+      .join('proto/');
     writeFileSync(path, text);
   }
 }

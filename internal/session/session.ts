@@ -110,6 +110,8 @@ export class Session {
   private readonly vad: Vad | undefined;
   /** Caller audio received so far, in ms: the VAD's timebase (gateways may omit media_ms). */
   private mediaMs = 0;
+  /** A run of ingress drops not yet announced: sent as one drop.notice when the run ends. */
+  private pendingDrop: { lane: 'control' | 'data' | 'telemetry'; reason: string; seq_from: number; seq_to: number } | undefined;
 
   constructor(
     init: SessionInit,
@@ -286,6 +288,7 @@ export class Session {
   /** Called by the scheduler for each queued event, in lane order. Never throws: a failure is reported, not propagated. */
   deliver(item: QueuedEvent): void {
     if (this.state !== 'open') return;
+    this.flushDropNotice();
     try {
       this.process(item.event);
     } catch (err) {
@@ -523,6 +526,7 @@ export class Session {
   end(reason: string, closeCode: number = CLOSE_CODES.normal): void {
     if (this.state !== 'open') return;
     this.state = 'ending';
+    this.flushDropNotice();
     this.turn?.cancel(reason, 'cancelled');
     this.egress.sendSessionEvent('session.ended', { reason });
     this.finishEnd(reason, closeCode, reason);
@@ -541,6 +545,13 @@ export class Session {
 
   // ------------------------------------------------------------ helpers
 
+  private flushDropNotice(): void {
+    const drop = this.pendingDrop;
+    if (!drop) return;
+    this.pendingDrop = undefined;
+    this.egress.sendSessionEvent('drop.notice', { ...drop, direction: 'ingress' });
+  }
+
   sendError(code: ErrorCode, message: string, ref_id?: string): void {
     this.egress.sendSessionEvent('error', ref_id ? { code, message, ref_id } : { code, message });
   }
@@ -553,15 +564,18 @@ export class Session {
         seq_from: String(action.seq_from),
         seq_to: String(action.seq_to),
       });
-      this.egress.sendSessionEvent('drop.notice', {
-        lane: action.lane,
-        direction: 'ingress',
-        seq_from: action.seq_from,
-        seq_to: action.seq_to,
-        reason: action.reason,
-      });
+      // Under a flood every offer drops one item: one notice per run of drops, not per frame,
+      // so telemetry does not multiply the overload it reports.
+      const pending = this.pendingDrop;
+      if (pending && pending.lane === action.lane && pending.reason === action.reason && action.seq_from > pending.seq_to) {
+        pending.seq_to = action.seq_to;
+        return;
+      }
+      this.flushDropNotice();
+      this.pendingDrop = { lane: action.lane, reason: action.reason, seq_from: action.seq_from, seq_to: action.seq_to };
       return;
     }
+    this.flushDropNotice();
     this.deps.recorder.decision('flow', action.type, '', { lane: action.lane, depth: String(action.depth) });
     this.egress.sendSessionEvent(action.type === 'xoff' ? 'flow.xoff' : 'flow.xon', { lane: action.lane });
   }

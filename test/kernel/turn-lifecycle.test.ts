@@ -123,3 +123,27 @@ describe('turn detection and barge-in', () => {
     expect(s.ofTurn(turn).filter((e) => e.kind === 'turn.aborted')).toHaveLength(1);
   });
 });
+
+describe('lane pressure', () => {
+  test('a run of dropped audio is announced as one drop.notice with its seq range, and each drop is recorded', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    // 300 frames arrive before the scheduler runs: the 256-deep Data lane drops the oldest 44.
+    for (let seq = 1; seq <= 300; seq++) {
+      const frame = encodeBinary({
+        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
+        kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640) },
+      } as never);
+      const admitted = s.session.gate.admit(frame, 'proto');
+      if (!admitted.ok) throw new Error(admitted.error.message);
+      s.session.ingest(admitted.event);
+    }
+    sim.scheduler.drainSync();
+    const notices = s.out.filter((e) => e.kind === 'drop.notice');
+    expect(notices.map((e) => e.payload)).toEqual([
+      { lane: 'data', direction: 'ingress', seq_from: 1, seq_to: 44, reason: 'overflow_drop_oldest' },
+    ]);
+    expect(s.kinds()).toContain('flow.xoff');
+  });
+});

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/events.proto
+// Original file: proto/baton/v1/events.proto
 
 import type { SessionStart as _baton_v1_SessionStart, SessionStart__Output as _baton_v1_SessionStart__Output } from '../../baton/v1/SessionStart.js';
 import type { AudioIn as _baton_v1_AudioIn, AudioIn__Output as _baton_v1_AudioIn__Output } from '../../baton/v1/AudioIn.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { PipelineVersion as _baton_v1_PipelineVersion, PipelineVersion__Output as _baton_v1_PipelineVersion__Output } from '../../baton/v1/PipelineVersion.js';
 

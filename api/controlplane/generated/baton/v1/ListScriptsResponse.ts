@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { ScriptVersion as _baton_v1_ScriptVersion, ScriptVersion__Output as _baton_v1_ScriptVersion__Output } from '../../baton/v1/ScriptVersion.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { Session as _baton_v1_Session, Session__Output as _baton_v1_Session__Output } from '../../baton/v1/Session.js';
 

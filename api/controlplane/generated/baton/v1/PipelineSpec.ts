@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { NodeSpec as _baton_v1_NodeSpec, NodeSpec__Output as _baton_v1_NodeSpec__Output } from '../../baton/v1/NodeSpec.js';
 import type { EdgeSpec as _baton_v1_EdgeSpec, EdgeSpec__Output as _baton_v1_EdgeSpec__Output } from '../../baton/v1/EdgeSpec.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/timeline.proto
+// Original file: proto/baton/v1/timeline.proto
 
 import type { Long } from '@grpc/proto-loader';
 

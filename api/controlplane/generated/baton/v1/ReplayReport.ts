@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { Divergence as _baton_v1_Divergence, Divergence__Output as _baton_v1_Divergence__Output } from '../../baton/v1/Divergence.js';
 import type { Long } from '@grpc/proto-loader';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/timeline.proto
+// Original file: proto/baton/v1/timeline.proto
 
 import type { SessionHeader as _baton_v1_SessionHeader, SessionHeader__Output as _baton_v1_SessionHeader__Output } from '../../baton/v1/SessionHeader.js';
 import type { EventEnvelope as _baton_v1_EventEnvelope, EventEnvelope__Output as _baton_v1_EventEnvelope__Output } from '../../baton/v1/EventEnvelope.js';

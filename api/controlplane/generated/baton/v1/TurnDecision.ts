@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/baton/v1/control.proto
+// Original file: proto/baton/v1/control.proto
 
 import type { TurnOutcome as _baton_v1_TurnOutcome, TurnOutcome__Output as _baton_v1_TurnOutcome__Output } from '../../baton/v1/TurnOutcome.js';
 

@@ -83,6 +83,20 @@ describe('session lanes: examples', () => {
     expect(t.takeAll().map((i) => i.seq)).toEqual([2, 3, 4]);
   });
 
+  test('latest_only reports one range per run adjacent in session order, so no range spans another lane', () => {
+    const t = lanesWith({ data: { capacity: 3, overflow: 'latest_only', high_watermark_pct: 100, low_watermark_pct: 34 } });
+    t.offer('data', 'audio.in', { prevSeq: 0 });
+    t.offer('data', 'audio.in', { prevSeq: 1 });
+    t.offer('control', 'turn.request', { prevSeq: 2, barrier: true });
+    t.offer('data', 'audio.in', { prevSeq: 3 });
+    t.offer('data', 'audio.in', { prevSeq: 4 });
+    expect(t.actions.filter((a) => a.type === 'drop')).toEqual([
+      { type: 'drop', lane: 'data', seq_from: 1, seq_to: 2, reason: 'overflow_latest_only', count: 2, prev_seq: 0 },
+      { type: 'drop', lane: 'data', seq_from: 4, seq_to: 4, reason: 'overflow_latest_only', count: 1, prev_seq: 3 },
+    ]);
+    expect(t.takeAll().map((i) => i.seq)).toEqual([3, 5]);
+  });
+
   test('latest_only keeps the newest item and reports the rest as one range', () => {
     const t = lanesWith({ data: { capacity: 3, overflow: 'latest_only', high_watermark_pct: 100, low_watermark_pct: 34 } });
     for (let i = 0; i < 4; i++) t.offer('data', 'audio.in');

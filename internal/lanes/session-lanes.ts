@@ -13,6 +13,12 @@ export interface LaneItem {
   readonly kind: string;
   /** A turn proposal: covers all queued Data with a lower seq. */
   readonly barrier?: boolean;
+  /**
+   * The seq of the event the session accepted just before this one, in any
+   * lane. Drops are reported as one range only across items adjacent in that
+   * order, so a range never spans an event that was not dropped.
+   */
+  readonly prevSeq?: number;
 }
 
 export const DROP_REASONS = [
@@ -25,7 +31,16 @@ export const DROP_REASONS = [
 export type DropReason = (typeof DROP_REASONS)[number];
 
 export type LaneAction =
-  | { type: 'drop'; lane: Lane; seq_from: number; seq_to: number; reason: DropReason; count: number }
+  | {
+      type: 'drop';
+      lane: Lane;
+      seq_from: number;
+      seq_to: number;
+      reason: DropReason;
+      count: number;
+      /** `prevSeq` of the item at `seq_from`, when items carry it. */
+      prev_seq?: number;
+    }
   | { type: 'xoff'; lane: Lane; depth: number }
   | { type: 'xon'; lane: Lane; depth: number };
 
@@ -118,15 +133,25 @@ export class SessionLanes<T extends LaneItem> {
         s.blocked = true;
         return { status: 'blocked', lane: s.lane };
       case 'drop_newest':
-        this.emitDrop(s.lane, item.seq, item.seq, 1, 'overflow_drop_newest');
+        this.emitDrop(item, item, 1, 'overflow_drop_newest');
         return { status: 'dropped' };
       case 'latest_only': {
-        const first = s.buf.peek();
-        const last = s.buf.peekTail();
-        const count = s.buf.length;
-        s.buf.clear();
+        // One drop per run of items adjacent in session order: a range never covers another lane's event.
+        let first: T | undefined;
+        let last: T | undefined;
+        let count = 0;
+        for (let next = s.buf.shift(); next !== undefined; next = s.buf.shift()) {
+          if (first && last && next.prevSeq !== undefined && next.prevSeq !== last.seq) {
+            this.emitDrop(first, last, count, 'overflow_latest_only');
+            first = undefined;
+            count = 0;
+          }
+          first ??= next;
+          last = next;
+          count += 1;
+        }
         s.buf.push(item);
-        if (first && last) this.emitDrop(s.lane, first.seq, last.seq, count, 'overflow_latest_only');
+        if (first && last) this.emitDrop(first, last, count, 'overflow_latest_only');
         return this.queued(s);
       }
       case 'coalesce': {
@@ -134,8 +159,8 @@ export class SessionLanes<T extends LaneItem> {
         const merged = tail && this.merge ? this.merge(tail, item) : undefined;
         if (tail && merged !== undefined) {
           s.buf.replaceTail(merged);
-          const absorbed = merged.seq === item.seq ? tail.seq : item.seq;
-          this.emitDrop(s.lane, absorbed, absorbed, 1, 'coalesced');
+          const absorbed = merged.seq === item.seq ? tail : item;
+          this.emitDrop(absorbed, absorbed, 1, 'coalesced');
           return this.queued(s);
         }
         return this.dropOldest(s, item);
@@ -152,7 +177,7 @@ export class SessionLanes<T extends LaneItem> {
    */
   abandonBlocked(item: T): boolean {
     if (item.lane === 'control') return false;
-    this.emitDrop(item.lane, item.seq, item.seq, 1, 'block_timeout');
+    this.emitDrop(item, item, 1, 'block_timeout');
     return true;
   }
 
@@ -272,7 +297,7 @@ export class SessionLanes<T extends LaneItem> {
   private dropOldest(s: LaneState<T>, item: T): OfferResult {
     const evicted = s.buf.shift();
     s.buf.push(item);
-    if (evicted) this.emitDrop(s.lane, evicted.seq, evicted.seq, 1, 'overflow_drop_oldest');
+    if (evicted) this.emitDrop(evicted, evicted, 1, 'overflow_drop_oldest');
     return this.queued(s);
   }
 
@@ -292,7 +317,8 @@ export class SessionLanes<T extends LaneItem> {
     return { status: 'queued' };
   }
 
-  private emitDrop(lane: Lane, seq_from: number, seq_to: number, count: number, reason: DropReason): void {
-    this.onAction({ type: 'drop', lane, seq_from, seq_to, reason, count });
+  private emitDrop(first: T, last: T, count: number, reason: DropReason): void {
+    const drop: LaneAction = { type: 'drop', lane: first.lane, seq_from: first.seq, seq_to: last.seq, reason, count };
+    this.onAction(first.prevSeq === undefined ? drop : { ...drop, prev_seq: first.prevSeq });
   }
 }

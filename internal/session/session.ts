@@ -29,6 +29,7 @@ export interface QueuedEvent {
   readonly seq: number;
   readonly kind: string;
   readonly barrier?: boolean;
+  readonly prevSeq: number;
   readonly event: AnyEnvelope;
 }
 
@@ -111,6 +112,8 @@ export class Session {
   /** Caller audio received so far, in ms: the VAD's timebase (gateways may omit media_ms). */
   private mediaMs = 0;
   /** A run of ingress drops not yet announced: sent as one drop.notice when the run ends. */
+  /** The seq of the last ingress event this session took, in any lane (0 before the first). */
+  private lastIngestSeq = 0;
   private pendingDrop: { lane: 'control' | 'data' | 'telemetry'; reason: string; seq_from: number; seq_to: number } | undefined;
 
   constructor(
@@ -258,21 +261,31 @@ export class Session {
     if (this.state !== 'open') return { status: 'closed', code: CLOSE_CODES.normal, reason: 'session ended' };
     if (!this.deps.recorder.ingress(event)) this.turn?.abort('evidence_unavailable');
     if (event.kind === 'cancel') {
+      this.lastIngestSeq = event.seq;
       this.handleCancelEvent(event);
       return { status: 'accepted' };
     }
     // Playback acks report what already played: applied at once, so a cancel that
     // overtakes the lanes still sees every ack sent before it.
     if (event.kind === 'playback.started' || event.kind === 'playback.mark' || event.kind === 'playback.completed') {
+      this.lastIngestSeq = event.seq;
       this.handlePlayback(event);
       return { status: 'accepted' };
     }
     if (event.kind === 'speech.started') this.onSpeechStarted();
     const proposal = this.isProposal(event);
-    const item: QueuedEvent = { lane: KINDS[event.kind].lane, seq: event.seq, kind: event.kind, barrier: proposal, event };
+    const item: QueuedEvent = {
+      lane: KINDS[event.kind].lane,
+      seq: event.seq,
+      kind: event.kind,
+      barrier: proposal,
+      prevSeq: this.lastIngestSeq,
+      event,
+    };
     const offered = this.lanes.offer(item);
     if (offered.status === 'blocked') {
       if (!this.lanes.blockExpired(item.lane, this.deps.clock.now())) return { status: 'blocked' };
+      this.lastIngestSeq = event.seq;
       this.lanes.clearBlocked(item.lane);
       // Data gives up on the item (recorded as block_timeout); Control is never dropped: the session closes.
       if (this.lanes.abandonBlocked(item)) return { status: 'accepted' };
@@ -280,6 +293,7 @@ export class Session {
       this.end('overloaded', CLOSE_CODES.overloaded);
       return { status: 'closed', code: CLOSE_CODES.overloaded, reason: `${item.lane} lane stayed full past max_block_ms` };
     }
+    this.lastIngestSeq = event.seq;
     this.lanes.clearBlocked(item.lane);
     this.deps.notifyScheduler(this);
     return { status: 'accepted' };
@@ -567,7 +581,8 @@ export class Session {
       // Under a flood every offer drops one item: one notice per run of drops, not per frame,
       // so telemetry does not multiply the overload it reports.
       const pending = this.pendingDrop;
-      if (pending && pending.lane === action.lane && pending.reason === action.reason && action.seq_from > pending.seq_to) {
+      // Adjacent in session order only: a control event or a delivered frame between two drops splits the run.
+      if (pending && pending.lane === action.lane && pending.reason === action.reason && action.prev_seq === pending.seq_to) {
         pending.seq_to = action.seq_to;
         return;
       }

@@ -146,4 +146,29 @@ describe('lane pressure', () => {
     ]);
     expect(s.kinds()).toContain('flow.xoff');
   });
+
+  test('a drop.notice range never spans an event that was kept: a turn.request inside a run of drops splits it', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    for (let seq = 1; seq <= 300; seq++) {
+      const proposal = seq === 20;
+      const frame = encodeBinary({
+        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
+        kind: proposal ? 'turn.request' : 'audio.in', media_ms: 0, wall_ms: 0,
+        payload: proposal ? { text: 'hello' } : { audio: Buffer.alloc(640) },
+      } as never);
+      const admitted = s.session.gate.admit(frame, 'proto');
+      if (!admitted.ok) throw new Error(admitted.error.message);
+      s.session.ingest(admitted.event);
+    }
+    sim.scheduler.drainSync();
+    const notices = s.out.filter((e) => e.kind === 'drop.notice');
+    // 299 audio frames into a 256-deep lane: 43 dropped, the oldest first, around the kept proposal at seq 20.
+    expect(notices.map((e) => e.payload)).toEqual([
+      { lane: 'data', direction: 'ingress', seq_from: 1, seq_to: 19, reason: 'overflow_drop_oldest' },
+      { lane: 'data', direction: 'ingress', seq_from: 21, seq_to: 44, reason: 'overflow_drop_oldest' },
+    ]);
+    expect(s.kinds()).toContain('turn.opened');
+  });
 });

@@ -11,6 +11,9 @@ declare -A NEEDED=(
   [python3-protobuf]="/usr/bin/python3 -c 'import google.protobuf'"
   [python3-websockets]="/usr/bin/python3 -c 'import websockets'"
   [protobuf-compiler]="command -v protoc"
+  [chromium]="command -v chromium"
+  [espeak-ng]="command -v espeak-ng"
+  [sox]="command -v sox"
 )
 
 missing=()

@@ -31,6 +31,7 @@ export interface BatonConfig {
   max_frame_bytes: number;
   max_audio_frame_ms: number;
   drain_grace_ms: number;
+  egress_buffer_bytes: number;
   heartbeat_ms: number;
   session_idle_ms: number;
   reconnect_grace_ms: number;

@@ -43,6 +43,11 @@ export const KEYS: KeyTable = {
   max_frame_bytes: { default: 1_048_576, rule: integer('BYTES', 1024, 64 * 1024 * 1024), meaning: 'largest WebSocket frame accepted (1024 to 64 MiB)' },
   max_audio_frame_ms: { default: 1000, rule: integer('MS', 1, 60_000), meaning: 'longest audio frame accepted' },
   drain_grace_ms: { default: 10_000, rule: duration(), meaning: 'time a drain waits for sessions to end before closing them' },
+  egress_buffer_bytes: {
+    default: 262_144,
+    rule: integer('BYTES', 4096, 64 * 1024 * 1024),
+    meaning: 'bytes a gateway socket may hold unsent before the session stops producing output (4 KiB to 64 MiB)',
+  },
   heartbeat_ms: { default: 15_000, rule: duration(), meaning: 'interval between WebSocket pings' },
   session_idle_ms: { default: 60_000, rule: duration(), meaning: 'a session with no traffic for this long is closed' },
   reconnect_grace_ms: { default: 5000, rule: duration(), meaning: 'how long a session outlives its dropped socket, waiting for a reconnect' },

@@ -20,6 +20,7 @@ import { PipelineRegistry } from '../plan/registry.js';
 import { SessionManager } from '../session/manager.js';
 import type { QueuedEvent } from '../session/session.js';
 import { CLOSE_CODES } from '../../api/eventabi/vocabulary.js';
+import { Connections } from '../transport/connections.js';
 import { GatewayServer } from '../transport/gateway-server.js';
 import { createKernelHttpServer } from '../transport/http-server.js';
 
@@ -40,6 +41,7 @@ export class Kernel {
   readonly registry: PipelineRegistry;
   readonly scheduler: LaneScheduler<QueuedEvent>;
   readonly sessions: SessionManager;
+  readonly connections: Connections;
   readonly gateway: GatewayServer;
   private readonly http: Server;
   private state: 'starting' | 'serving' | 'draining' | 'stopped' = 'starting';
@@ -82,14 +84,20 @@ export class Kernel {
       metrics: this.metrics,
       logger: this.logger,
     });
+    this.connections = new Connections({
+      maxPerTenant: config.max_connections_per_tenant,
+      heartbeatMs: config.heartbeat_ms,
+      metrics: this.metrics,
+    });
     this.gateway = new GatewayServer({
       sessions: this.sessions,
       tenants: this.tenants,
       metrics: this.metrics,
       logger: this.logger,
+      connections: this.connections,
       maxFrameBytes: config.max_frame_bytes,
       maxAudioFrameMs: config.max_audio_frame_ms,
-      heartbeatMs: config.heartbeat_ms,
+      egressBufferBytes: config.egress_buffer_bytes,
       wallNow: () => this.clock.wallNow(),
       accepting: () => this.state === 'serving',
     });
@@ -148,8 +156,8 @@ export class Kernel {
     this.control.startDraining();
     this.logger.info({ grace_ms: graceMs, sessions: this.sessions.size }, 'kernel draining');
     this.sessions.endAll('draining', CLOSE_CODES.draining);
-    this.gateway.closeAll(CLOSE_CODES.draining, 'kernel draining');
-    this.gateway.stop();
+    this.connections.closeAll(CLOSE_CODES.draining, 'kernel draining');
+    this.connections.stop();
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
     await Promise.race([Promise.all([httpClosed, this.control.shutdown(graceMs)]), delay(graceMs)]);

@@ -39,6 +39,17 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly connectionsRefused = new client.Counter({
+    name: 'baton_connections_refused_total',
+    help: 'WebSocket upgrades refused before the handshake, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly egressBackpressure = new client.Counter({
+    name: 'baton_egress_backpressure_total',
+    help: 'Times a session producer was held because its socket was above the egress high-water mark.',
+    registers: [this.registry],
+  });
   readonly sockets = new client.Gauge({
     name: 'baton_sockets',
     help: 'Open gateway sockets, by endpoint.',

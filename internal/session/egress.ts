@@ -21,6 +21,10 @@ export interface EgressSink {
   readonly encoding: 'proto' | 'json';
   write(frame: Uint8Array | string, event: AnyEnvelope): void;
   close(code: number, reason: string): void;
+  /** False while the transport holds more unsent bytes than its bound; producers then wait. Absent: always writable. */
+  readonly writable?: boolean;
+  /** Calls `resume` once the transport can take more. */
+  onceWritable?(resume: () => void): void;
 }
 
 export interface EgressAuthority {
@@ -43,6 +47,8 @@ export interface SessionEgressOptions {
   metrics?: Metrics;
   /** Observers of every event that passed the last hop (WatchSession, tests). */
   onSent?: (event: AnyEnvelope) => void;
+  /** The transport started (`xoff`) or stopped (`xon`) holding producers back. */
+  onBackpressure?: (state: 'xoff' | 'xon') => void;
 }
 
 export type SendResult = { sent: true; event: AnyEnvelope } | { sent: false; reason: string };
@@ -50,6 +56,8 @@ export type SendResult = { sent: true; event: AnyEnvelope } | { sent: false; rea
 export class SessionEgress {
   private seq = 0;
   private sink: EgressSink | undefined;
+  /** Producers waiting for the transport to drain. */
+  private readonly held = new Set<() => void>();
 
   constructor(private readonly opts: SessionEgressOptions) {}
 
@@ -64,16 +72,53 @@ export class SessionEgress {
   attach(sink: EgressSink): EgressSink | undefined {
     const previous = this.sink;
     this.sink = sink;
+    if (previous !== sink) this.releaseWaiters();
     return previous;
   }
 
   detach(sink?: EgressSink): void {
-    if (!sink || this.sink === sink) this.sink = undefined;
+    if (!sink || this.sink === sink) {
+      this.sink = undefined;
+      // Nothing is written without a sink: producers held by the old one go on (the fence and pacer still bound them).
+      this.releaseWaiters();
+    }
+  }
+
+  /** Whether output may be produced now: false while the attached transport is over its bound. */
+  get writable(): boolean {
+    return this.sink?.writable ?? true;
+  }
+
+  /**
+   * Holds a producer until the transport drains. The hold and its release are
+   * recorded once per episode (`egress_xoff`/`egress_xon`), not per waiter.
+   */
+  whenWritable(resume: () => void): void {
+    const sink = this.sink;
+    if (!sink?.onceWritable || sink.writable !== false) {
+      queueMicrotask(resume);
+      return;
+    }
+    this.held.add(resume);
+    if (this.held.size > 1) return;
+    this.opts.onBackpressure?.('xoff');
+    sink.onceWritable(() => {
+      if (this.sink === sink) this.releaseWaiters();
+    });
+  }
+
+  private releaseWaiters(): void {
+    if (this.held.size === 0) return;
+    const waiters = [...this.held];
+    this.held.clear();
+    this.opts.onBackpressure?.('xon');
+    for (const resume of waiters) resume();
   }
 
   close(code: number, reason: string): void {
     const sink = this.sink;
     this.sink = undefined;
+    this.held.clear();
     sink?.close(code, reason);
   }
 

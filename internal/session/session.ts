@@ -152,6 +152,8 @@ export class Session {
       onSent: (event) => {
         for (const watcher of this.watchers) watcher(event);
       },
+      // A gateway reading slower than the turn speaks: recorded so replay and the operator page show why output paused.
+      onBackpressure: (state) => deps.recorder.decision('flow', state === 'xoff' ? 'egress_xoff' : 'egress_xon', 'socket_buffer', {}),
     });
     this.vad = this.createVad();
     this.armIdleTimer();

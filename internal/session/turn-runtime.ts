@@ -62,6 +62,8 @@ export class TurnRuntime {
   private readonly queue: QueuedOutput[] = [];
   private creditWaiter: (() => void) | undefined;
   private pacingTimer: TimerHandle | undefined;
+  /** Waiting for the gateway socket to drain (egress backpressure). */
+  private awaitingDrain = false;
   private paused = false;
   private closed = false;
   private ended = false;
@@ -280,10 +282,19 @@ export class TurnRuntime {
   }
 
   private pump(): void {
-    if (this.closed || this.paused || this.pacingTimer) return;
+    if (this.closed || this.paused || this.pacingTimer || this.awaitingDrain) return;
     const { egress, clock } = this.opts;
     const maxAhead = this.plan.budgets.max_ahead_ms;
     while (this.queue.length > 0 && !this.closed) {
+      if (!egress.writable) {
+        // The socket is over its bound: stop here; the node graph runs out of credits and waits too.
+        this.awaitingDrain = true;
+        egress.whenWritable(() => {
+          this.awaitingDrain = false;
+          this.pump();
+        });
+        return;
+      }
       const head = this.queue[0]!;
       if (head.type === 'audio') {
         const now = clock.now();

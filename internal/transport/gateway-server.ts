@@ -20,7 +20,9 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';
 import type { Session } from '../session/session.js';
+import type { Connections } from './connections.js';
 import { type Encoding, IngressGate } from './ingress-gate.js';
+import { SocketBackpressure } from './socket-backpressure.js';
 import { refuseUpgrade } from './http-server.js';
 
 export const SUBPROTOCOLS: Readonly<Record<string, Encoding>> = { 'baton.v1.proto': 'proto', 'baton.v1.json': 'json' };
@@ -37,11 +39,16 @@ export interface GatewayServerOptions {
   tenants: Tenants;
   metrics: Metrics;
   logger: Logger;
+  /** Sockets of every endpoint: tenant limits, heartbeat, drain. */
+  connections: Connections;
   maxFrameBytes: number;
   maxAudioFrameMs: number;
-  heartbeatMs: number;
-  /** Above this many buffered bytes, Data and Telemetry egress is refused for the slow reader. */
-  maxBufferedBytes?: number;
+  /**
+   * Egress high-water mark in buffered bytes: above it the session's producer
+   * waits (credits); it resumes below a quarter of it. Data and Telemetry are
+   * refused above twice it, and a reader four times over is cut off.
+   */
+  egressBufferBytes: number;
   wallNow: () => number;
   accepting: () => boolean;
 }
@@ -51,8 +58,6 @@ const MAX_HELD_FRAMES = 64;
 
 export class GatewayServer {
   readonly wss: WebSocketServer;
-  private readonly connections = new Set<GatewayConnection>();
-  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly opts: GatewayServerOptions) {
     this.wss = new WebSocketServer({
@@ -65,14 +70,6 @@ export class GatewayServer {
         return false;
       },
     });
-    this.heartbeat = setInterval(() => {
-      for (const connection of this.connections) connection.beat();
-    }, opts.heartbeatMs);
-    this.heartbeat.unref();
-  }
-
-  get size(): number {
-    return this.connections.size;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -93,24 +90,21 @@ export class GatewayServer {
       session = this.opts.sessions.find(auth.tenant, route.session_id);
       if (!session || session.ended) return refuseUpgrade(socket, 404, `no session ${route.session_id}`);
     }
+    const { connections } = this.opts;
+    const slot = connections.reserve(auth.tenant);
+    if (!slot.ok) return refuseUpgrade(socket, slot.status, slot.message);
+    socket.once('close', () => {
+      if (!upgraded) connections.release(auth.tenant);
+    });
+    let upgraded = false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
       // No subprotocol offered: the primary binary format.
       const encoding: Encoding = SUBPROTOCOLS[ws.protocol] ?? 'proto';
-      const connection = new GatewayConnection(ws, encoding, auth.tenant, this.opts, () => this.connections.delete(connection));
-      this.connections.add(connection);
-      this.opts.metrics.sockets.inc({ endpoint: route.session_id === undefined ? 'stream' : 'session_stream' });
-      ws.once('close', () => this.opts.metrics.sockets.dec({ endpoint: route.session_id === undefined ? 'stream' : 'session_stream' }));
+      const connection = new GatewayConnection(ws, encoding, auth.tenant, this.opts);
+      connections.track(ws, auth.tenant, route.session_id === undefined ? 'stream' : 'session_stream', (code, reason) => connection.close(code, reason));
       if (session) connection.bind(session);
     });
-  }
-
-  /** Closes every connection (drain: 1001). */
-  closeAll(code: number, reason: string): void {
-    for (const connection of this.connections) connection.close(code, reason);
-  }
-
-  stop(): void {
-    clearInterval(this.heartbeat);
   }
 }
 
@@ -130,27 +124,22 @@ class GatewayConnection implements EgressSink {
   private session: Session | undefined;
   private readonly preSessionGate: IngressGate;
   private opening = false;
-  private alive = true;
   private closed = false;
   private held: { data: RawData; isBinary: boolean }[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
   private preSessionSeq = 0;
   private corked = false;
-  private readonly maxBuffered: number;
+  private readonly backpressure: SocketBackpressure;
 
   constructor(
     private readonly ws: WebSocket,
     readonly encoding: Encoding,
     private readonly tenant: string,
     private readonly opts: GatewayServerOptions,
-    private readonly onGone: () => void,
   ) {
-    this.maxBuffered = opts.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.backpressure = new SocketBackpressure(ws, opts.egressBufferBytes, opts.metrics);
     this.preSessionGate = new IngressGate({ maxAudioFrameMs: opts.maxAudioFrameMs, currentEpoch: () => 0 });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
     // Errors (malformed frames, oversize frames: ws closes those with 1002/1009) must never reach the process.
     ws.on('error', (err) => {
       this.opts.logger.debug({ session_id: this.session?.id, err: err.message }, 'gateway socket error');
@@ -158,9 +147,9 @@ class GatewayConnection implements EgressSink {
     ws.on('close', (code) => {
       this.closed = true;
       clearTimeout(this.retryTimer);
+      this.backpressure.dispose();
       this.opts.metrics.socketCloses.inc({ code: String(code) });
       this.session?.detach(this);
-      this.onGone();
     });
   }
 
@@ -169,25 +158,19 @@ class GatewayConnection implements EgressSink {
     session.attach(this);
   }
 
-  beat(): void {
-    if (!this.alive) {
-      this.ws.terminate();
-      return;
-    }
-    this.alive = false;
-    this.ws.ping();
-  }
-
   write(frame: Uint8Array | string, event: AnyEnvelope): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount > this.maxBuffered && KINDS[event.kind].lane !== 'control') {
-      // A reader this far behind gets no more audio or telemetry; Control still goes so the gateway can stop.
-      this.opts.metrics.egressFenced.inc({ reason: 'slow_reader' });
-      if (this.ws.bufferedAmount > 4 * this.maxBuffered) this.ws.terminate();
-      return;
-    }
+    if (!this.backpressure.admit(KINDS[event.kind].lane)) return;
     this.cork();
     this.ws.send(frame, { binary: typeof frame !== 'string' });
+  }
+
+  get writable(): boolean {
+    return this.backpressure.writable;
+  }
+
+  onceWritable(resume: () => void): void {
+    this.backpressure.onceWritable(resume);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type KernelProcess, runPython, startKernel } from './harness.js';
+import { DEV_KEY, type KernelProcess, runPython, startKernel } from './harness.js';
 
 describe('a real kernel process', () => {
   let kernel: KernelProcess;
@@ -50,5 +50,47 @@ describe('draining', () => {
     const { code, ms } = await kernel.stop('SIGTERM');
     expect(code).toBe(0);
     expect(ms).toBeLessThan(2000 + 1000);
+  });
+});
+
+describe('per-tenant connection limit', () => {
+  test('a tenant over max_connections_per_tenant is refused with HTTP 429 before the upgrade; closing a stream frees its slot', async () => {
+    const { WebSocket } = await import('ws');
+    const kernel = await startKernel(['--max-connections-per-tenant', '2']);
+    try {
+      const url = `ws://${kernel.http}/v1/stream`;
+      const headers = { authorization: `Bearer ${DEV_KEY}` };
+      const connect = () =>
+        new Promise<{ ws?: InstanceType<typeof WebSocket>; status?: number; body?: string }>((resolve) => {
+          const ws = new WebSocket(url, ['baton.v1.json'], { headers });
+          ws.once('open', () => resolve({ ws }));
+          ws.once('unexpected-response', (_req, res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          ws.once('error', () => undefined);
+        });
+      const first = await connect();
+      const second = await connect();
+      expect(first.ws && second.ws).toBeTruthy();
+      const third = await connect();
+      expect(third.status).toBe(429);
+      expect(third.body).toMatch(/max_connections_per_tenant/);
+      const closed = new Promise((resolve) => first.ws!.once('close', resolve));
+      first.ws!.close();
+      await closed;
+      // The kernel sees the close a moment after the client does.
+      let fourth = await connect();
+      for (let i = 0; i < 20 && !fourth.ws; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        fourth = await connect();
+      }
+      expect(fourth.ws).toBeTruthy();
+      second.ws!.close();
+      fourth.ws!.close();
+    } finally {
+      await kernel.stop();
+    }
   });
 });

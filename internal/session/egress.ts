@@ -2,7 +2,7 @@
 // the fence and epoch check at the last hop, records the frame's hash in the
 // timeline and writes it to the attached stream. `seq` continues across
 // reconnections. It never queues: pacing happens before an event gets here.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   type AnyEnvelope,
   type EgressKind,
@@ -150,7 +150,8 @@ export class SessionEgress {
     draft.seq = this.seq;
     draft.id = `k${this.seq}`;
     const canonical = encodeBinary(event);
-    const sha256 = createHash('sha256').update(canonical).digest();
+    // One-shot hashing: no Hash object per frame (this runs for every frame a kernel sends).
+    const sha256 = hash('sha256', canonical, 'buffer');
     this.opts.recorder.egress(event, canonical, sha256);
     this.opts.metrics?.egressEvents.inc({ kind });
     const sink = this.sink;

@@ -295,6 +295,40 @@ describe('lease keeper', () => {
     expect(net.inner.listenerCount).toBe(0);
   });
 
+  test('observe applies a change the watch never delivered: a newer lease supersedes at once, older or identical news changes nothing', async () => {
+    const { clock, net, keeper, losses } = setup(1000);
+    net.deliverWatch = false;
+    await keeper.start();
+    const epoch = keeper.epoch;
+    keeper.observe({ session_id: 's1', holder: 'k1', epoch, expires_at_ms: 5000 });
+    keeper.observe({ session_id: 's1', holder: 'k0', epoch: epoch - 1, expires_at_ms: 5000 });
+    keeper.observe({ session_id: 'another', holder: 'k2', epoch: epoch + 5, expires_at_ms: 5000 });
+    expect(keeper.isAuthoritative(epoch)).toBe(true);
+    expect(losses).toEqual([]);
+    const moved = await net.transfer('s1', 'k2', 1000);
+    expect(keeper.isAuthoritative()).toBe(true); // the watch was lost: the keeper cannot know yet
+    if (!moved.ok) throw new Error(moved.message);
+    keeper.observe(moved.value);
+    expect(keeper.isAuthoritative()).toBe(false);
+    expect(losses).toEqual([['superseded', moved.value]]);
+    keeper.observe(undefined);
+    await runTo(clock, 5000);
+    expect(losses).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+  });
+
+  test('observe of a freed lease is a release; a keeper that never held ignores observe', async () => {
+    const { net, keeper, losses } = setup(1000);
+    keeper.observe(undefined);
+    expect(losses).toEqual([]);
+    net.deliverWatch = false;
+    await keeper.start();
+    await net.release('s1', keeper.epoch);
+    keeper.observe(undefined);
+    expect(keeper.isAuthoritative()).toBe(false);
+    expect(losses).toEqual([['released', undefined]]);
+  });
+
   test('rejects a TTL that is not a positive number', () => {
     const clock = new VirtualClock();
     const backend = new MemoryAuthority(clock);

@@ -65,6 +65,19 @@ export class LeaseKeeper {
     return this.starting;
   }
 
+  /**
+   * Applies a change of this session's lease that the kernel learned without
+   * the backend's watch: the answer of a transfer or release it made itself.
+   * A backend whose watch lags (etcd) would otherwise leave the old holder
+   * speaking until the notification arrives. Same rules as a watched change:
+   * a newer epoch or another holder supersedes, `undefined` releases, older or
+   * identical news changes nothing.
+   */
+  observe(lease: Lease | undefined): void {
+    if (this.state !== 'held') return;
+    this.onChange(lease?.session_id ?? this.opts.session_id, lease);
+  }
+
   /** Cancels every timer and the watch at once, then releases the lease (best effort). Never calls onLost. */
   async stop(): Promise<void> {
     const prior = this.state;

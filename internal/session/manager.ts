@@ -1,7 +1,9 @@
 // The session manager: opens sessions (pipeline pin, admission, lease),
 // finds them per tenant, lists and closes them, and forgets them when they
-// end. The session table is bounded by admission's session quota. It makes
-// no turn decisions; sessions do.
+// end, keeping only a small record of the most recently ended ones (tenant,
+// reason, closed timeline file) for the control plane. The session table is
+// bounded by admission's session quota, the ended table by its own cap. It
+// makes no turn decisions; sessions do.
 import { randomBytes } from 'node:crypto';
 import {
   type AbiError,
@@ -13,7 +15,7 @@ import {
   formatProblem,
 } from '../../api/eventabi/index.js';
 import type { Admission } from '../admission/admission.js';
-import type { AuthorityBackend } from '../authority/types.js';
+import type { AuthorityBackend, Lease } from '../authority/types.js';
 import { LeaseKeeper } from '../authority/lease-keeper.js';
 import type { Clock } from '../determinism/clock.js';
 import { sessionSeed } from '../determinism/seeds.js';
@@ -21,6 +23,7 @@ import type { LaneScheduler } from '../lanes/scheduler.js';
 import type { NodeHost } from '../nodes/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
+import { type ClosedTimeline, closeTimeline } from '../observe/timeline/closed.js';
 import { TimelineRecorder } from '../observe/timeline/recorder.js';
 import { freezePlan } from '../plan/freeze.js';
 import type { PipelineRegistry } from '../plan/registry.js';
@@ -57,19 +60,56 @@ export interface SessionManagerOptions {
   newSessionId?: () => string;
   /** Observes every session end (the kernel uses it for drain accounting). */
   onSessionEnded?: (session: Session, reason: string) => void;
+  /** Ended sessions remembered for the control plane (default ENDED_SESSIONS_KEPT); the oldest is forgotten first. */
+  endedSessionsKept?: number;
 }
 
+/** What remains of a session after it ended: enough to answer for its lease and export its timeline. */
+export interface EndedSession {
+  readonly session_id: string;
+  readonly tenant: string;
+  readonly reason: string;
+  /** Unix ms. */
+  readonly ended_at_ms: number;
+  /** Settles once the timeline file is closed and complete (or known not to be); never rejects. */
+  readonly timeline: Promise<ClosedTimeline>;
+}
+
+/** A session this kernel knows for a tenant: running here, or ended recently. */
+export type KnownSession =
+  | { readonly state: 'live'; readonly session: Session; readonly timeline: TimelineRecorder }
+  | { readonly state: 'ended'; readonly ended: EndedSession };
+
 const MAX_FROZEN_PLANS = 256;
+/** About 300 bytes each: the ended table stays near 1 MiB however many sessions a kernel serves. */
+export const ENDED_SESSIONS_KEPT = 4096;
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly keepers = new Map<string, LeaseKeeper>();
+  private readonly timelines = new Map<string, TimelineRecorder>();
+  /** Insertion order is end order: the first entry is the oldest. */
+  private readonly ended = new Map<string, EndedSession>();
   private readonly frozen = new Map<string, FrozenPlan>();
+  private readonly endedKept: number;
 
-  constructor(private readonly opts: SessionManagerOptions) {}
+  constructor(private readonly opts: SessionManagerOptions) {
+    this.endedKept = opts.endedSessionsKept ?? ENDED_SESSIONS_KEPT;
+    if (!Number.isInteger(this.endedKept) || this.endedKept < 0) throw new RangeError(`endedSessionsKept must be an integer >= 0 (got ${this.endedKept})`);
+  }
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Ended sessions currently remembered. */
+  get endedSize(): number {
+    return this.ended.size;
+  }
+
+  /** This kernel's identity as a lease holder. */
+  get holder(): string {
+    return this.opts.holder;
   }
 
   /** Opens a session: validates the request, pins the pipeline, admits it and acquires its lease. */
@@ -88,6 +128,8 @@ export class SessionManager {
     const admitted = this.opts.admission.admitSession(tenant);
     if (!admitted.admitted) return { ok: false, code: 'resource_exhausted', message: `session refused: ${admitted.reason}` };
     let session: Session | undefined;
+    let recorder: TimelineSessionRecorder | undefined;
+    let heldEpoch = 0;
     const keeper = new LeaseKeeper({
       backend: this.opts.authority,
       clock: this.opts.clock,
@@ -97,6 +139,10 @@ export class SessionManager {
       onLost: (reason, lease) => {
         this.opts.metrics?.leaseLosses.inc({ reason });
         const owner = lease && lease.holder !== this.opts.holder ? lease.holder : undefined;
+        recorder?.decision('authority', 'lost', reason, {
+          held_epoch: String(heldEpoch),
+          ...(lease ? { epoch: String(lease.epoch), holder: lease.holder } : {}),
+        });
         session?.authorityLost(owner);
       },
     });
@@ -105,6 +151,7 @@ export class SessionManager {
       admitted.ticket.release();
       return { ok: false, code: 'unavailable', message: `this kernel cannot take session ${session_id}: ${lease.message}` };
     }
+    heldEpoch = lease.value.epoch;
     this.opts.registry.pin(tenant, version.name, version.version, version.hash);
     const seed = sessionSeed(this.opts.tenantSeed, session_id);
     const timeline = new TimelineRecorder({
@@ -113,7 +160,7 @@ export class SessionManager {
       clock: this.opts.clock,
       ...(this.opts.timeline.dir !== undefined ? { dir: this.opts.timeline.dir } : {}),
     });
-    const recorder = new TimelineSessionRecorder(timeline, {
+    recorder = new TimelineSessionRecorder(timeline, {
       tenant,
       pipeline: version.name,
       pipeline_version: version.version,
@@ -149,19 +196,23 @@ export class SessionManager {
         onEnded: (ended, reason) => {
           this.sessions.delete(ended.id);
           this.keepers.delete(ended.id);
+          this.timelines.delete(ended.id);
           this.opts.scheduler.remove(ended);
           this.opts.admission.forgetSession(ended.id);
           admitted.ticket.release();
           this.opts.registry.unpin(tenant, version.name, version.version, version.hash);
           this.opts.metrics?.sessions.set(this.sessions.size);
           void keeper.stop();
-          void timeline.close();
+          this.remember({ session_id: ended.id, tenant, reason, ended_at_ms: Math.round(this.opts.clock.wallNow()), timeline: closeTimeline(timeline) });
           this.opts.onSessionEnded?.(ended, reason);
         },
       },
     );
     this.sessions.set(session_id, session);
     this.keepers.set(session_id, keeper);
+    this.timelines.set(session_id, timeline);
+    // The id belongs to the new session now (gateways may choose ids on /v1/stream).
+    this.ended.delete(session_id);
     this.opts.scheduler.add(session);
     this.opts.metrics?.sessions.set(this.sessions.size);
     return { ok: true, session };
@@ -186,6 +237,25 @@ export class SessionManager {
   find(tenant: string, session_id: string): Session | undefined {
     const session = this.sessions.get(session_id);
     return session && session.tenant === tenant && !session.ended ? session : undefined;
+  }
+
+  /** The tenant's session with this id, running or recently ended; another tenant's is undefined. */
+  lookup(tenant: string, session_id: string): KnownSession | undefined {
+    const session = this.sessions.get(session_id);
+    if (session && !session.ended) {
+      return session.tenant === tenant ? { state: 'live', session, timeline: this.timelines.get(session_id)! } : undefined;
+    }
+    const ended = this.ended.get(session_id);
+    return ended && ended.tenant === tenant ? { state: 'ended', ended } : undefined;
+  }
+
+  /**
+   * Tells the session's lease keeper about a lease change this kernel made
+   * itself (a transfer or release answered by the backend), so the session is
+   * fenced now even when the backend's watch is late.
+   */
+  applyLease(session_id: string, lease: Lease | undefined): void {
+    this.keepers.get(session_id)?.observe(lease);
   }
 
   /** A page of the tenant's sessions, ordered by id; the token is the last id of the previous page. */
@@ -224,6 +294,13 @@ export class SessionManager {
     if (this.frozen.size >= MAX_FROZEN_PLANS) this.frozen.delete(this.frozen.keys().next().value!);
     this.frozen.set(key, result.plan);
     return result;
+  }
+
+  private remember(entry: EndedSession): void {
+    if (this.endedKept === 0) return;
+    this.ended.delete(entry.session_id);
+    this.ended.set(entry.session_id, entry);
+    if (this.ended.size > this.endedKept) this.ended.delete(this.ended.keys().next().value!);
   }
 
   private nextId(): string {

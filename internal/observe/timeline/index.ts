@@ -28,5 +28,6 @@ export {
   type TimelineOptions,
   type TimelineStats,
 } from './recorder.js';
+export { ClosedTimelineError, closeTimeline, exportClosedTimeline, type ClosedTimeline } from './closed.js';
 export { MAX_RECORD_BYTES, parseTimeline, readTimelineFile, readTimelineFrames } from './reader.js';
 export { timelineFileName } from './sink.js';

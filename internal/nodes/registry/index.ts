@@ -1,0 +1,25 @@
+// The script registry's public face: names and limits, source analysis, and the per-tenant store the control plane writes and plan freeze reads; it adds no behaviour of its own.
+export {
+  RESERVED_MODULES,
+  RESERVED_PREFIX,
+  SCRIPT_KINDS,
+  SCRIPT_LIMITS,
+  SCRIPT_NAME_PATTERN,
+  isReservedSpecifier,
+  scriptNameProblems,
+  type ScriptKind,
+  type ScriptLimits,
+} from './names.js';
+export { analyzeScript, type AnalysisLimits, type AnalysisResult, type ExportShape, type ImportRef, type ScriptAnalysis } from './analyze.js';
+export { capProblems, checkSource, formatProblem, type ScriptProblem, type ScriptProblemCode } from './problems.js';
+export {
+  ScriptRegistry,
+  type DeleteResult,
+  type ExportKind,
+  type PutRequest,
+  type PutResult,
+  type ScriptError,
+  type ScriptListRequest,
+  type ScriptListResult,
+  type StoredScript,
+} from './store.js';

@@ -43,8 +43,9 @@ test: deps system-deps typecheck lint build
 bench: build
 	node dist/test/bench/run.js
 
+# MEDIA_STREAMS=1: the demo calls /v1/media-streams as a Twilio-style telephony gateway.
 demo: build
-	node dist/cmd/baton.js demo
+	node dist/cmd/baton.js demo $(if $(filter 1 yes true,$(MEDIA_STREAMS)),--media-streams)
 
 clean:
 	rm -rf dist

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { ConfigError, configHelp, loadConfig } from '../internal/config/config.js';
 import { Kernel } from '../internal/kernel/kernel.js';
 import { runDemo } from './demo.js';
+import { runMediaStreamsDemo } from './demo-media-streams.js';
 
 /** Where `serve` leaves a generated dev key for `baton demo` on the same machine (owner-only). */
 const DEV_KEY_FILE = '.baton/dev-key';
@@ -17,7 +18,9 @@ commands:
   serve     run a kernel (embedded defaults: memory authority, demo pipeline)
   demo      run a simulated gateway against a running kernel and print the timeline
             [--http HOST:PORT] [--key KEY]; defaults: BATON_HTTP_PORT on 127.0.0.1,
-            BATON_DEV_KEY or the key a local \`baton serve\` generated
+            BATON_DEV_KEY or the key a local \`baton serve\` generated;
+            --media-streams: a Twilio-style telephony gateway on /v1/media-streams
+            instead of the native protocol [--pipeline NAME] (default demo)
   help      show this text and the serve options
 
 serve options (flag > env > file > default):
@@ -88,8 +91,12 @@ async function demo(argv: string[]): Promise<number> {
     process.stderr.write('baton demo: no key: set BATON_DEV_KEY (the key `make run` printed) or pass --key\n');
     return 2;
   }
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
   try {
-    await runDemo({ http, key, out: (line) => process.stdout.write(`${line}\n`) });
+    if (argv.includes('--media-streams')) await runMediaStreamsDemo({ http, key, out, pipeline: flag('--pipeline') ?? 'demo' });
+    else await runDemo({ http, key, out });
     return 0;
   } catch (err) {
     process.stderr.write(`baton demo: ${(err as Error).message} (is \`make run\` serving on ${http}?)\n`);

@@ -56,6 +56,7 @@ export function strongestAbortReason(reasons: Iterable<AbortReason>): AbortReaso
 export const CLOSE_CODES = {
   normal: 1000,
   draining: 1001,
+  unsupportedData: 1003,
   policy: 1008,
   tooLarge: 1009,
   internal: 1011,

@@ -1,6 +1,7 @@
-// The kernel's one HTTP server: /healthz, /readyz, /metrics and the WebSocket
-// upgrade routes. It owns routing and HTTP-level refusals only; WebSocket
-// sessions are handled by the gateway server it hands upgrades to.
+// The kernel's one HTTP server: /healthz, /readyz, /metrics, the WebSocket
+// upgrade routes and a hook for extra read-only routes (the operator page).
+// It owns routing and HTTP-level refusals only; WebSocket sessions are handled
+// by the gateway server it hands upgrades to.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -27,6 +28,18 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+/** Runs the extra routes; an exception there is a bug answered with 500, never a crash of the process. */
+function routed(routes: HttpServerOptions['routes'], req: IncomingMessage, res: ServerResponse): boolean {
+  if (!routes) return false;
+  try {
+    return routes(req, res);
+  } catch {
+    if (res.headersSent) res.destroy();
+    else send(res, 500, 'internal error\n');
+    return true;
+  }
+}
+
 export function createKernelHttpServer(opts: HttpServerOptions): Server {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
@@ -48,7 +61,7 @@ export function createKernelHttpServer(opts: HttpServerOptions): Server {
         );
         return;
       default:
-        if (opts.routes?.(req, res)) return;
+        if (routed(opts.routes, req, res)) return;
         send(res, 404, 'not found\n');
     }
   };

@@ -35,7 +35,7 @@ function sessionOf(opts: SessionsServiceOptions, ctx: CallContext, session_id: s
   return session;
 }
 
-export function describeSession(session: Session): Record<string, unknown> {
+export function describeSession(session: Session, holder: string): Record<string, unknown> {
   const turn = session.activeTurn;
   return {
     session_id: session.id,
@@ -51,7 +51,8 @@ export function describeSession(session: Session): Record<string, unknown> {
     turns: session.turnCount,
     connected: session.connected,
     created_at_ms: session.created_at_ms,
-    holder: '',
+    // The lease holder as far as this kernel knows: itself while it speaks for the session.
+    holder: session.activeAuthority() ? holder : '',
   };
 }
 
@@ -89,12 +90,12 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
       },
     },
     GetSession: {
-      unary: (ctx, req: { session_id: string }) => describeSession(sessionOf(opts, ctx, requireField(req.session_id, 'session_id'))),
+      unary: (ctx, req: { session_id: string }) => describeSession(sessionOf(opts, ctx, requireField(req.session_id, 'session_id')), opts.sessions.holder),
     },
     ListSessions: {
       unary: (ctx, req: { page_size: number; page_token: string }) => {
         const page = opts.sessions.list(ctx.tenant, req.page_size, req.page_token);
-        return { sessions: page.sessions.map(describeSession), next_page_token: page.next };
+        return { sessions: page.sessions.map((session) => describeSession(session, opts.sessions.holder)), next_page_token: page.next };
       },
     },
     CloseSession: {

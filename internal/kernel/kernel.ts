@@ -14,6 +14,12 @@ import { Admission } from '../admission/admission.js';
 import { createAuthority } from '../authority/index.js';
 import type { AuthorityBackend } from '../authority/types.js';
 import { sessionsService } from '../control/sessions-service.js';
+import { authorityService } from '../control/authority-service.js';
+import { timelinesService } from '../control/timelines-service.js';
+import { pipelinesService } from '../control/pipelines-service.js';
+import { scriptsService } from '../control/scripts-service.js';
+import { WorkerAnalyzer } from '../nodes/registry/analyzer.js';
+import { ScriptRegistry } from '../nodes/registry/store.js';
 import { LaneScheduler } from '../lanes/scheduler.js';
 import { InProcessNodeHost } from '../nodes/graph.js';
 import { PipelineRegistry } from '../plan/registry.js';
@@ -23,6 +29,8 @@ import { CLOSE_CODES } from '../../api/eventabi/vocabulary.js';
 import { Connections } from '../transport/connections.js';
 import { GatewayServer } from '../transport/gateway-server.js';
 import { createKernelHttpServer } from '../transport/http-server.js';
+import { MediaStreamsServer, isMediaStreamsRequest } from '../transport/media-streams.js';
+import { operatorRoutes } from '../transport/operator/operator.js';
 
 export interface KernelOptions {
   logger?: Logger;
@@ -43,6 +51,7 @@ export class Kernel {
   readonly sessions: SessionManager;
   readonly connections: Connections;
   readonly gateway: GatewayServer;
+  readonly mediaStreams: MediaStreamsServer;
   private readonly http: Server;
   private state: 'starting' | 'serving' | 'draining' | 'stopped' = 'starting';
   httpAddress = '';
@@ -101,6 +110,18 @@ export class Kernel {
       wallNow: () => this.clock.wallNow(),
       accepting: () => this.state === 'serving',
     });
+    this.mediaStreams = new MediaStreamsServer({
+      sessions: this.sessions,
+      pipelines: this.registry,
+      tenants: this.tenants,
+      connections: this.connections,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+      maxFrameBytes: config.max_frame_bytes,
+      egressBufferBytes: config.egress_buffer_bytes,
+      accepting: () => this.state === 'serving',
+    });
     const handlers: ControlHandlers = {
       Sessions: sessionsService({
         sessions: this.sessions,
@@ -109,6 +130,16 @@ export class Kernel {
         wallNow: () => this.clock.wallNow(),
         tokenTtlMs: 15 * 60 * 1000,
       }),
+      Authority: authorityService({
+        sessions: this.sessions,
+        authority: this.authority,
+        leaseTtlMs: config.lease_ttl_ms,
+        clock: this.clock,
+        logger: this.logger.child({ service: 'Authority' }),
+      }),
+      Timelines: timelinesService({ sessions: this.sessions, logger: this.logger.child({ service: 'Timelines' }) }),
+      Pipelines: pipelinesService({ registry: this.registry, logger: this.logger.child({ service: 'Pipelines' }) }),
+      Scripts: scriptsService({ scripts: new ScriptRegistry(), analyzer: new WorkerAnalyzer(), logger: this.logger.child({ service: 'Scripts' }) }),
     };
     this.control = new ControlServer({
       tenants: this.tenants,
@@ -122,7 +153,14 @@ export class Kernel {
     this.http = createKernelHttpServer({
       metrics: this.metrics,
       health: { live: () => this.state !== 'stopped', ready: () => this.state === 'serving' },
-      onUpgrade: (req, socket, head) => this.gateway.handleUpgrade(req, socket, head),
+      onUpgrade: (req, socket, head) => (isMediaStreamsRequest(req) ? this.mediaStreams : this.gateway).handleUpgrade(req, socket, head),
+      routes: operatorRoutes({
+        sessions: this.sessions,
+        tenants: this.tenants,
+        timelineDir: config.timeline_dir,
+        wallNow: () => this.clock.wallNow(),
+        logger: this.logger.child({ component: 'operator' }),
+      }),
       ...(tls ? { tls } : {}),
     });
   }

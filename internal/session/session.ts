@@ -114,6 +114,8 @@ export class Session {
   /** A run of ingress drops not yet announced: sent as one drop.notice when the run ends. */
   /** The seq of the last ingress event this session took, in any lane (0 before the first). */
   private lastIngestSeq = 0;
+  /** The seq of the last ingress event written to the timeline. */
+  private lastRecordedSeq = 0;
   private pendingDrop: { lane: 'control' | 'data' | 'telemetry'; reason: string; seq_from: number; seq_to: number } | undefined;
 
   constructor(
@@ -261,7 +263,11 @@ export class Session {
   /** Takes one event the gate accepted. Cancel and barge-in are handled in this tick; the rest is queued. */
   ingest(event: AnyEnvelope): IngestResult {
     if (this.state !== 'open') return { status: 'closed', code: CLOSE_CODES.normal, reason: 'session ended' };
-    if (!this.deps.recorder.ingress(event)) this.turn?.abort('evidence_unavailable');
+    // A blocked event comes back here when its lane has room: it is recorded once, when it first arrived.
+    if (event.seq > this.lastRecordedSeq) {
+      this.lastRecordedSeq = event.seq;
+      if (!this.deps.recorder.ingress(event)) this.turn?.abort('evidence_unavailable');
+    }
     if (event.kind === 'cancel') {
       this.lastIngestSeq = event.seq;
       this.handleCancelEvent(event);
@@ -532,6 +538,7 @@ export class Session {
     if (this.state === 'ended') return;
     this.lostAuthority = owner ? { owner } : {};
     this.fence.fenceSession(this.deps.clock.now());
+    this.deps.recorder.decision('fence', 'fenced', 'authority_lost', owner ? { scope: 'session', owner } : { scope: 'session' });
     this.turn?.cancel('authority_lost', 'authority_lost');
     this.egress.sendSessionEvent('session.ended', owner ? { reason: 'authority_moved', owner } : { reason: 'authority_moved' });
     const reason = owner ? `owner=${owner}${address ? ` addr=${address}` : ''}` : 'authority lost';

@@ -66,7 +66,7 @@ describe('gRPC Sessions with a Python grpcio client and a websockets gateway', (
 
   beforeAll(async () => {
     timelineDir = mkdtempSync(join(tmpdir(), 'baton-it-grpc-'));
-    kernel = await startKernel(['--timeline-dir', timelineDir], { BATON_TENANTS: `other:${OTHER_KEY}` });
+    kernel = await startKernel(['--timeline-dir', timelineDir, '--instance-id', 'kernel-a'], { BATON_TENANTS: `other:${OTHER_KEY}` });
     seen = runPython<GrpcObservations>('grpc_scenarios.py', [kernel.http, kernel.grpc, DEV_KEY, OTHER_KEY], 100_000);
   });
 
@@ -137,8 +137,8 @@ describe('gRPC Sessions with a Python grpcio client and a websockets gateway', (
     expect(seen.cancel_closed_turn).toBe('FAILED_PRECONDITION');
   });
 
-  test('GetSession and ListSessions show the session', () => {
-    expect(seen.get).toMatchObject({ session_id: seen.open.session_id, pipeline: 'demo', state: 'open', epoch: seen.open.epoch, turns: 1, connected: true, active_turn_id: '' });
+  test('GetSession and ListSessions show the session, held by this kernel', () => {
+    expect(seen.get).toMatchObject({ session_id: seen.open.session_id, pipeline: 'demo', state: 'open', epoch: seen.open.epoch, turns: 1, connected: true, active_turn_id: '', holder: 'kernel-a' });
     expect(seen.list_contains).toBe(true);
   });
 

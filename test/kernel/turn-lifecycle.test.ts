@@ -147,6 +147,37 @@ describe('lane pressure', () => {
     expect(s.kinds()).toContain('flow.xoff');
   });
 
+  test('an event refused by a full Control lane and offered again is recorded in the timeline once', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const recorded: number[] = [];
+    const recorder = s.session.recorder;
+    const original = recorder.ingress.bind(recorder);
+    recorder.ingress = (event) => {
+      recorded.push(event.seq);
+      return original(event);
+    };
+    const admit = (seq: number) => {
+      const frame = encodeBinary({
+        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
+        kind: 'dtmf', media_ms: 0, wall_ms: 0, payload: { digit: '1' },
+      } as never);
+      const admitted = s.session.gate.admit(frame, 'proto');
+      if (!admitted.ok) throw new Error(admitted.error.message);
+      return admitted.event;
+    };
+    // The scheduler does not run: the 64-deep Control lane fills and the 65th event is refused (blocked).
+    for (let seq = 1; seq <= 64; seq++) expect(s.session.ingest(admit(seq)).status).toBe('accepted');
+    const refused = admit(65);
+    expect(s.session.ingest(refused).status).toBe('blocked');
+    expect(s.session.ingest(refused).status).toBe('blocked');
+    sim.scheduler.drainSync();
+    expect(s.session.ingest(refused).status).toBe('accepted');
+    expect(recorded.filter((seq) => seq === 65)).toEqual([65]);
+    expect(recorded).toHaveLength(65);
+  });
+
   test('a drop.notice range never spans an event that was kept: a turn.request inside a run of drops splits it', async () => {
     const sim = new KernelSim();
     const s = await sim.open();

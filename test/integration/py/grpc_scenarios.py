@@ -151,7 +151,7 @@ async def main(http, grpc_addr, key, other_key):
         out["get"] = (
             got
             if isinstance(got, dict)
-            else {"session_id": got.session_id, "pipeline": got.pipeline, "state": got.state, "epoch": got.epoch, "turns": got.turns, "connected": got.connected, "active_turn_id": got.active_turn_id}
+            else {"session_id": got.session_id, "pipeline": got.pipeline, "state": got.state, "epoch": got.epoch, "turns": got.turns, "connected": got.connected, "active_turn_id": got.active_turn_id, "holder": got.holder}
         )
         listed = await dev.call("ListSessions", pb.ListSessionsRequest(page_size=1000))
         out["list_contains"] = (not isinstance(listed, dict)) and sid in [s.session_id for s in listed.sessions]

@@ -30,4 +30,4 @@ export {
 } from './recorder.js';
 export { ClosedTimelineError, closeTimeline, exportClosedTimeline, type ClosedTimeline } from './closed.js';
 export { MAX_RECORD_BYTES, parseTimeline, readTimelineFile, readTimelineFrames } from './reader.js';
-export { timelineFileName } from './sink.js';
+export { MAX_NAME_ATTEMPTS, candidateName, timelineFileName } from './sink.js';

@@ -21,11 +21,12 @@ export function timelineFileName(session_id: string): string {
 }
 
 /** File names tried in turn when earlier ones exist: evidence is never overwritten or interleaved. */
-function candidateName(base: string, attempt: number): string {
+export function candidateName(base: string, attempt: number): string {
   return attempt === 0 ? base : base.replace(/\.timeline$/, `~${attempt}.timeline`);
 }
 
-const MAX_NAME_ATTEMPTS = 100;
+/** How many names the sink tries for one session id before giving up: `x.timeline`, `x~1.timeline`, ... */
+export const MAX_NAME_ATTEMPTS = 100;
 /** Upper bound on one write call, so a large backlog is written in several steps. */
 const MAX_WRITE_BYTES = 1024 * 1024;
 

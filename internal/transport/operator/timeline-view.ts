@@ -7,9 +7,11 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AnyEnvelope, KINDS, type Lane, decodeBinary } from '../../../api/eventabi/index.js';
 import {
+  MAX_NAME_ATTEMPTS,
   TimelineFormatError,
   type TimelineRecord,
   type TimelineRecorder,
+  candidateName,
   decodeRecord,
   readTimelineFrames,
   timelineFileName,
@@ -285,9 +287,6 @@ export function liveRecords(timeline: TimelineRecorder, from: number): { firstAv
   };
 }
 
-/** How many names the sink tries for one session id before giving up (internal/observe/timeline/sink.ts): `x.timeline`, `x~1.timeline`, ... */
-const MAX_TIMELINE_FILES_PER_ID = 100;
-
 /**
  * The newest closed timeline file of `session_id` in `dir` whose header names
  * `tenant`. Files of another tenant are never returned, so an id cannot be
@@ -297,8 +296,8 @@ const MAX_TIMELINE_FILES_PER_ID = 100;
 export async function findTimelineFile(dir: string, session_id: string, tenant: string): Promise<string | undefined> {
   const base = timelineFileName(session_id);
   let found: string | undefined;
-  for (let attempt = 0; attempt < MAX_TIMELINE_FILES_PER_ID; attempt++) {
-    const path = join(dir, attempt === 0 ? base : base.replace(/\.timeline$/, `~${attempt}.timeline`));
+  for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+    const path = join(dir, candidateName(base, attempt));
     const header = await readHeader(path);
     if (header === 'missing') break;
     if (header !== undefined && header.tenant === tenant && header.session_id === session_id) found = path;

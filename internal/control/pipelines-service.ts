@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../observe/logger.js';
 import { specFromWire } from '../plan/sources.js';
-import { type PipelineRegistry, type PublishRefusal } from '../plan/registry.js';
+import type { PipelineRegistry, PublishRefusal } from '../plan/registry.js';
 import type { PipelineVersion } from '../plan/types.js';
 import { PIPELINE_NAME_PATTERN } from '../plan/validate.js';
 import { ServiceError, type ServiceHandlers } from './grpc-server.js';
@@ -32,7 +32,7 @@ function versionMessage(version: PipelineVersion): { name: string; version: stri
 function pipelineName(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new ServiceError(grpc.status.INVALID_ARGUMENT, 'name is required');
   if (!PIPELINE_NAME_PATTERN.test(value)) {
-    throw new ServiceError(grpc.status.INVALID_ARGUMENT, `name ${JSON.stringify(value.slice(0, 80))} is not a pipeline name (expected ${PIPELINE_NAME_PATTERN.source})`);
+    throw new ServiceError(grpc.status.INVALID_ARGUMENT, `name ${JSON.stringify(value.slice(0, 80))} is not a pipeline name (expected ${PIPELINE_NAME_PATTERN.source.slice(1, -1)})`);
   }
   return value;
 }

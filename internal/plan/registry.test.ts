@@ -289,4 +289,67 @@ describe('pipeline registry', () => {
       expect(registry.get('t', 'demo')).toBeDefined();
     });
   });
+
+  describe('publishVersion: refusal reasons, reserved names and the byte caps', () => {
+    test('says whether a version was created, and answers the latest unchanged for a repeated spec', () => {
+      const registry = new PipelineRegistry();
+      const first = registry.publishVersion('t', pipeline('bot'));
+      expect(first).toMatchObject({ ok: true, created: true });
+      const again = registry.publishVersion('t', pipeline('bot'));
+      expect(again.ok && again.created).toBe(false);
+      expect(again.ok && first.ok && again.version).toBe(first.ok && first.version);
+    });
+
+    test('each refusal names its reason, and a refusal stores nothing', () => {
+      const registry = new PipelineRegistry({ maxPipelinesPerTenant: 1, maxVersionsPerPipeline: 1 });
+      expect(registry.publishVersion('t', { name: 'x', nodes: [] })).toMatchObject({ ok: false, refusal: 'invalid_spec' });
+      expect(registry.publishVersion('t', pipeline('demo'), { reserveEmbeddedNames: true })).toEqual({
+        ok: false,
+        refusal: 'reserved_name',
+        problems: ['name: "demo" is an embedded pipeline\'s name, which tenants cannot publish over'],
+      });
+      published(registry, 't', pipeline('a'));
+      expect(registry.publishVersion('t', pipeline('b'))).toMatchObject({ ok: false, refusal: 'too_many_pipelines' });
+      registry.pin('t', 'a', '1');
+      expect(registry.publishVersion('t', pipeline('a', 'new'))).toMatchObject({ ok: false, refusal: 'versions_pinned' });
+      expect(registry.versions('t', 'a').map((v) => v.version)).toEqual(['1']);
+      expect(registry.get('t', 'demo')!.tenant).toBe(EMBEDDED_TENANT);
+    });
+
+    test('embedded names are reserved only when the caller asks: plain publish still shadows', () => {
+      const registry = new PipelineRegistry();
+      expect(registry.isEmbedded('demo')).toBe(true);
+      expect(registry.isEmbedded('bot')).toBe(false);
+      expect(registry.publishVersion('t', pipeline('bot'), { reserveEmbeddedNames: true }).ok).toBe(true);
+      expect(registry.publish('t', pipeline('demo')).ok).toBe(true);
+    });
+
+    test('a spec whose canonical form passes the spec byte cap is an invalid spec', () => {
+      const spec = pipeline('bot', 'x'.repeat(200));
+      const size = Buffer.byteLength(canonicalize(spec));
+      const registry = new PipelineRegistry({ maxSpecBytes: size - 1 });
+      expect(registry.publishVersion('t', spec)).toEqual({
+        ok: false,
+        refusal: 'invalid_spec',
+        problems: [`spec: its canonical form is ${size} bytes, more than the ${size - 1} a pipeline may have`],
+      });
+      expect(new PipelineRegistry({ maxSpecBytes: size }).publishVersion('t', spec).ok).toBe(true);
+    });
+
+    test('the tenant byte cap counts every kept version, frees what a dropped version held, and is per tenant', () => {
+      const one = Buffer.byteLength(canonicalize(pipeline('bot', 'a')));
+      const registry = new PipelineRegistry({ maxBytesPerTenant: 2 * one, maxVersionsPerPipeline: 2 });
+      published(registry, 't', pipeline('bot', 'a'));
+      published(registry, 't', pipeline('bot', 'b'));
+      expect(registry.bytesOf('t')).toBe(2 * one);
+      // A third version drops the oldest, so it fits in the same bytes.
+      published(registry, 't', pipeline('bot', 'c'));
+      expect(registry.bytesOf('t')).toBe(2 * one);
+      const refused = registry.publishVersion('t', pipeline('cat', 'a'));
+      expect(refused).toMatchObject({ ok: false, refusal: 'tenant_bytes' });
+      expect(registry.get('t', 'cat')).toBeUndefined();
+      expect(registry.bytesOf('t')).toBe(2 * one);
+      expect(registry.publishVersion('u', pipeline('cat', 'a')).ok).toBe(true);
+    });
+  });
 });

@@ -12,6 +12,7 @@ export {
 } from './names.js';
 export { analyzeScript, type AnalysisLimits, type AnalysisResult, type ExportShape, type ImportRef, type ScriptAnalysis } from './analyze.js';
 export { capProblems, checkSource, formatProblem, type ScriptProblem, type ScriptProblemCode } from './problems.js';
+export { InlineAnalyzer, WORKER_ANALYZER_DEFAULTS, WorkerAnalyzer, type ScriptAnalyzer, type WorkerAnalyzerOptions } from './analyzer.js';
 export {
   ScriptRegistry,
   type DeleteResult,

@@ -19,6 +19,7 @@ const CODES: readonly ScriptProblemCode[] = [
   'not_found',
   'in_use',
   'quota_exceeded',
+  'analysis_unavailable',
 ];
 
 /** Fragments that reach every branch of the analyzer when glued together at random. */

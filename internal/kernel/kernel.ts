@@ -49,6 +49,8 @@ export class Kernel {
   readonly registry: PipelineRegistry;
   readonly scheduler: LaneScheduler<QueuedEvent>;
   readonly sessions: SessionManager;
+  /** Tenant scripts and modules: stored by the Scripts service, pinned by plan freezes. */
+  readonly scripts = new ScriptRegistry();
   readonly connections: Connections;
   readonly gateway: GatewayServer;
   readonly mediaStreams: MediaStreamsServer;
@@ -92,6 +94,7 @@ export class Kernel {
       timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records },
       metrics: this.metrics,
       logger: this.logger,
+      scripts: this.scripts,
     });
     this.connections = new Connections({
       maxPerTenant: config.max_connections_per_tenant,
@@ -139,7 +142,7 @@ export class Kernel {
       }),
       Timelines: timelinesService({ sessions: this.sessions, logger: this.logger.child({ service: 'Timelines' }) }),
       Pipelines: pipelinesService({ registry: this.registry, logger: this.logger.child({ service: 'Pipelines' }) }),
-      Scripts: scriptsService({ scripts: new ScriptRegistry(), analyzer: new WorkerAnalyzer(), logger: this.logger.child({ service: 'Scripts' }) }),
+      Scripts: scriptsService({ scripts: this.scripts, analyzer: new WorkerAnalyzer(), logger: this.logger.child({ service: 'Scripts' }) }),
     };
     this.control = new ControlServer({
       tenants: this.tenants,

@@ -25,8 +25,8 @@ export const DEMO_PIPELINE: PipelineSpec = {
 /**
  * `voice`: energy VAD -> pocketsphinx -> mock LLM -> espeak-ng. The VAD node
  * proposes turns, so a gateway without VAD of its own can use it. An operator
- * who wants a real LLM publishes a `voice` of their own with `openai_llm`,
- * which shadows this one for that tenant.
+ * who wants a real LLM publishes a copy under another name (e.g. `voice-openai`)
+ * with `openai_llm`: embedded names cannot be published over (docs/control-plane.md).
  */
 export const VOICE_PIPELINE: PipelineSpec = {
   name: 'voice',

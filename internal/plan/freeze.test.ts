@@ -25,7 +25,7 @@ const chain: PipelineSpec = {
 
 const noScripts = () => undefined;
 
-function frozen(spec: PipelineSpec, scripts: (name: string) => string | undefined = noScripts): FrozenPlan {
+function frozen(spec: PipelineSpec, scripts: (name: string) => string | ReadonlyMap<string, string> | undefined = noScripts): FrozenPlan {
   const result = freezePlan(version(spec), scripts);
   if (!result.ok) throw new Error(`freeze failed: ${result.reason}`);
   return result.plan;
@@ -104,6 +104,20 @@ describe('plan freeze', () => {
     });
     expect(plan.scripts).toEqual({ router: sha256Hex('src:router'), brain: sha256Hex('src:brain') });
     expect(asked.sort()).toEqual(['brain', 'router']);
+  });
+
+  test('a node script resolved with its imports pins every module it links, and a map without the script itself refuses', () => {
+    const spec: PipelineSpec = { name: 'scripted', nodes: [{ id: 'a', kind: 'custom', script: 'router' }], edges: [] };
+    const linked = new Map([
+      ['router', sha256Hex('src:router')],
+      ['util', sha256Hex('src:util')],
+    ]);
+    const plan = frozen(spec, () => linked);
+    expect(plan.scripts).toEqual({ router: sha256Hex('src:router'), util: sha256Hex('src:util') });
+    const changed = frozen(spec, () => new Map([...linked, ['util', sha256Hex('src:util v2')]]));
+    // A module edit changes the plan of later turns, like an edit of the script itself.
+    expect(changed.plan_hash).not.toBe(plan.plan_hash);
+    expect(freezePlan(version(spec), () => new Map([['util', sha256Hex('src:util')]]))).toEqual({ ok: false, reason: 'script_not_found:router' });
   });
 
   test('a script that cannot be found refuses the freeze and names the script', () => {

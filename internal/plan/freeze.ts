@@ -28,14 +28,18 @@ export type FreezeResult = { ok: true; plan: FrozenPlan } | { ok: false; reason:
 /**
  * Resolves every default, orders nodes topologically (ties by id), pins the
  * content hash of every script, and hashes the canonical form. `scripts` maps
- * a script name to its content hash in the tenant's registry right now: the
- * plan keeps that hash, so a reload later changes later turns only.
+ * a node script's name to its content hash in the tenant's registry right now,
+ * or to the hashes of the script and every module it imports: the plan keeps
+ * them, so a reload later changes later turns only.
  *
  * Re-validates the spec: a version built by hand (tests, replay against
  * another pipeline) gets the same guarantees as a published one, and the
  * canonical serialization then cannot throw.
  */
-export function freezePlan(version: PipelineVersion, scripts: (name: string) => string | undefined): FreezeResult {
+export function freezePlan(
+  version: PipelineVersion,
+  scripts: (name: string) => string | ReadonlyMap<string, string> | undefined,
+): FreezeResult {
   const checked = validatePipelineSpec(version.spec);
   if (!checked.ok) return { ok: false, reason: `invalid_spec:${checked.problems[0] ?? 'unknown'}` };
   const spec = checked.spec;
@@ -48,9 +52,12 @@ export function freezePlan(version: PipelineVersion, scripts: (name: string) => 
   const found = new Map<string, string>();
   for (const node of nodes) {
     if (node.script === undefined || found.has(node.script)) continue;
-    const hash = scripts(node.script);
-    if (typeof hash !== 'string' || hash.length === 0) return { ok: false, reason: `script_not_found:${node.script}` };
-    found.set(node.script, hash);
+    const resolved = scripts(node.script);
+    // A map pins the node script and every module it imports; a string pins the script alone.
+    const linked = typeof resolved === 'string' ? new Map([[node.script, resolved]]) : resolved;
+    const own = linked?.get(node.script);
+    if (typeof own !== 'string' || own.length === 0) return { ok: false, reason: `script_not_found:${node.script}` };
+    for (const [name, hash] of linked!) found.set(name, hash);
   }
   // fromEntries defines own properties, so even a script named "__proto__" is kept as data.
   const scriptHashes: Record<string, string> = Object.fromEntries(found);

@@ -13,6 +13,9 @@ export {
   specHash,
   type ListRequest,
   type ListResult,
+  type PublishOptions,
+  type PublishOutcome,
+  type PublishRefusal,
   type PublishResult,
   type RegistryOptions,
 } from './registry.js';

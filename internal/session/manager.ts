@@ -62,6 +62,13 @@ export interface SessionManagerOptions {
   onSessionEnded?: (session: Session, reason: string) => void;
   /** Ended sessions remembered for the control plane (default ENDED_SESSIONS_KEPT); the oldest is forgotten first. */
   endedSessionsKept?: number;
+  /** The tenant script store plans pin their scripts from (absent: pipelines with script nodes cannot open turns). */
+  scripts?: LinkedScripts;
+}
+
+/** Resolves a node script to its hash and the hashes of every module it imports (internal/nodes/registry). */
+export interface LinkedScripts {
+  linkedHashes(tenant: string, name: string): ReadonlyMap<string, string> | undefined;
 }
 
 /** What remains of a session after it ended: enough to answer for its lease and export its timeline. */
@@ -286,10 +293,18 @@ export class SessionManager {
 
   /** Frozen plans are immutable per pipeline version, so one freeze serves every turn of that version. */
   private freeze(version: PipelineVersion): { ok: true; plan: FrozenPlan } | { ok: false; reason: string } {
-    const key = `${version.tenant}\u0000${version.name}\u0000${version.version}\u0000${version.hash}`;
+    // The scripts a plan runs are resolved now: a script updated since the last freeze gives a new plan for later turns.
+    const linked = new Map<string, ReadonlyMap<string, string> | undefined>();
+    let key = `${version.tenant}\u0000${version.name}\u0000${version.version}\u0000${version.hash}`;
+    for (const node of version.spec.nodes) {
+      if (node.script === undefined || linked.has(node.script)) continue;
+      const hashes = this.opts.scripts?.linkedHashes(version.tenant, node.script);
+      linked.set(node.script, hashes);
+      for (const [name, hash] of hashes ?? []) key += `\u0000${name}=${hash}`;
+    }
     const cached = this.frozen.get(key);
     if (cached) return { ok: true, plan: cached };
-    const result = freezePlan(version, () => undefined);
+    const result = freezePlan(version, (name) => linked.get(name));
     if (!result.ok) return result;
     if (this.frozen.size >= MAX_FROZEN_PLANS) this.frozen.delete(this.frozen.keys().next().value!);
     this.frozen.set(key, result.plan);

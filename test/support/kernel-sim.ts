@@ -12,7 +12,7 @@ import type { NodeHost } from '../../internal/nodes/types.js';
 import { PipelineRegistry } from '../../internal/plan/registry.js';
 import type { PipelineSpec } from '../../internal/plan/types.js';
 import type { EgressSink } from '../../internal/session/egress.js';
-import { SessionManager } from '../../internal/session/manager.js';
+import { type LinkedScripts, SessionManager } from '../../internal/session/manager.js';
 import type { QueuedEvent, Session } from '../../internal/session/session.js';
 import type { GateResult } from '../../internal/transport/ingress-gate.js';
 
@@ -23,6 +23,8 @@ export interface SimOptions {
   host?: NodeHost;
   /** Extra pipelines published for tenant `dev`. */
   pipelines?: PipelineSpec[];
+  /** The tenant script store plans pin script hashes from. */
+  scripts?: LinkedScripts;
 }
 
 export class KernelSim {
@@ -66,6 +68,7 @@ export class KernelSim {
       maxAudioFrameMs: 1000,
       timeline: { memoryRecords: opts.timelineMemoryRecords ?? 512 },
       newSessionId: () => `s-${this.nextSession++}`,
+      ...(opts.scripts ? { scripts: opts.scripts } : {}),
     });
   }
 

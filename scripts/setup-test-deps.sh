@@ -14,6 +14,7 @@ declare -A NEEDED=(
   [chromium]="command -v chromium"
   [espeak-ng]="command -v espeak-ng"
   [sox]="command -v sox"
+  [openssl]="command -v openssl"
 )
 
 missing=()

@@ -19,6 +19,14 @@ const TURN_CLOSED = new Error('turn closed');
 /** Frames the node graph may run ahead of the pacer before it must wait for credit. */
 const CREDIT_WINDOW = 8;
 
+/**
+ * Once the pacer has filled the gateway to `max_ahead_ms`, it waits until
+ * this much has played and then sends that much at once: a few frames per
+ * socket write instead of one write (one syscall) per 20 ms frame. The
+ * gateway still never holds more than `max_ahead_ms`.
+ */
+const PACING_BATCH_MS = 100;
+
 type QueuedOutput =
   | { type: 'audio'; audio: Uint8Array; ms: number }
   | { type: 'transcript'; text: string; final: boolean }
@@ -300,7 +308,8 @@ export class TurnRuntime {
         const now = clock.now();
         const ahead = this.sentMs - this.playedEstimate(now);
         if (ahead + head.ms > maxAhead && this.sentMs > 0) {
-          const wait = Math.max(1, Math.ceil(ahead + head.ms - maxAhead));
+          const refill = Math.max(head.ms, Math.min(PACING_BATCH_MS, maxAhead / 4));
+          const wait = Math.max(1, Math.ceil(ahead + refill - maxAhead));
           this.pacingTimer = clock.setTimer(wait, () => {
             this.pacingTimer = undefined;
             this.pump();

@@ -94,6 +94,10 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
     },
     ListSessions: {
       unary: (ctx, req: { page_size: number; page_token: string }) => {
+        // Tokens are the base64url of the last id of the previous page; anything else was not minted here.
+        if (req.page_token && Buffer.from(Buffer.from(req.page_token, 'base64url').toString('utf8')).toString('base64url') !== req.page_token) {
+          throw new ServiceError(grpc.status.INVALID_ARGUMENT, 'page_token is not one ListSessions returned');
+        }
         const page = opts.sessions.list(ctx.tenant, req.page_size, req.page_token);
         return { sessions: page.sessions.map((session) => describeSession(session, opts.sessions.holder)), next_page_token: page.next };
       },

@@ -2,6 +2,7 @@
 import type { Codec } from '../../api/eventabi/kinds.js';
 import type { Clock } from '../determinism/clock.js';
 import type { FrozenPlan } from '../plan/types.js';
+import type { NodeInvocation } from '../observe/timeline/records.js';
 
 /** One error taxonomy for every node tier (DESIGN 11). */
 export type NodeErrorCode =
@@ -44,14 +45,11 @@ export type GraphFailure = {
   message: string;
 };
 
-export interface NodeInvocationRecord {
-  node_id: string;
-  node_kind: string;
-  input_sha256: Uint8Array;
-  output: Uint8Array;
-  outcome: string;
-  duration_ms: number;
-}
+/**
+ * What the host reports of one node call: the timeline's NodeInvocation
+ * record itself (duration may be fractional here; the recorder rounds it).
+ */
+export type NodeInvocationRecord = NodeInvocation;
 
 export interface GraphContext {
   plan: FrozenPlan;

@@ -12,8 +12,13 @@ import type { EgressRecorder } from './egress.js';
 const TERMINAL_KINDS = new Set(['turn.committed', 'turn.aborted', 'turn.closed', 'session.ended']);
 
 export interface SessionRecorder extends EgressRecorder {
-  /** False when the evidence could not be kept (the turn must abort evidence_unavailable). */
-  ingress(event: AnyEnvelope): boolean;
+  /**
+   * False when the evidence could not be kept (the turn must abort
+   * evidence_unavailable). `raw` is the protobuf frame the event was decoded
+   * from, when there is one: it decodes to the same event, and re-encoding
+   * every audio frame only to record it showed in profiles.
+   */
+  ingress(event: AnyEnvelope, raw?: Uint8Array): boolean;
   decision(kind: string, outcome: string, reason: string, detail?: Record<string, string>, turn_id?: string): boolean;
   planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean;
   nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean;
@@ -28,8 +33,8 @@ export class TimelineSessionRecorder implements SessionRecorder {
     timeline.appendTerminal({ case: 'header', value: header });
   }
 
-  ingress(event: AnyEnvelope): boolean {
-    return this.timeline.append({ case: 'ingress', value: encodeBinary(event) }, event.turn_id).ok;
+  ingress(event: AnyEnvelope, raw?: Uint8Array): boolean {
+    return this.timeline.append({ case: 'ingress', value: raw ?? encodeBinary(event) }, event.turn_id).ok;
   }
 
   decision(kind: string, outcome: string, reason: string, detail: Record<string, string> = {}, turn_id = ''): boolean {

@@ -261,12 +261,12 @@ export class Session {
   // ------------------------------------------------------------ ingress
 
   /** Takes one event the gate accepted. Cancel and barge-in are handled in this tick; the rest is queued. */
-  ingest(event: AnyEnvelope): IngestResult {
+  ingest(event: AnyEnvelope, raw?: Uint8Array): IngestResult {
     if (this.state !== 'open') return { status: 'closed', code: CLOSE_CODES.normal, reason: 'session ended' };
     // A blocked event comes back here when its lane has room: it is recorded once, when it first arrived.
     if (event.seq > this.lastRecordedSeq) {
       this.lastRecordedSeq = event.seq;
-      if (!this.deps.recorder.ingress(event)) this.turn?.abort('evidence_unavailable');
+      if (!this.deps.recorder.ingress(event, raw)) this.turn?.abort('evidence_unavailable');
     }
     if (event.kind === 'cancel') {
       this.lastIngestSeq = event.seq;

@@ -230,12 +230,12 @@ class GatewayConnection implements EgressSink {
       this.open(result.event as AnyEnvelope & { kind: 'session.start' });
       return;
     }
-    this.ingest(result.event);
+    this.ingest(result.event, result.raw);
   }
 
-  private ingest(event: AnyEnvelope): void {
+  private ingest(event: AnyEnvelope, raw?: Uint8Array): void {
     const session = this.session!;
-    const outcome = session.ingest(event);
+    const outcome = session.ingest(event, raw);
     if (outcome.status === 'closed') {
       this.close(outcome.code, outcome.reason);
       return;
@@ -245,7 +245,7 @@ class GatewayConnection implements EgressSink {
       this.ws.pause();
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
-        if (!this.closed) this.ingest(event);
+        if (!this.closed) this.ingest(event, raw);
       }, 2);
       return;
     }

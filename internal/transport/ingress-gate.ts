@@ -21,7 +21,12 @@ import {
 export type Encoding = 'proto' | 'json';
 
 export type GateResult =
-  | { readonly ok: true; readonly event: AnyEnvelope }
+  | {
+      readonly ok: true;
+      readonly event: AnyEnvelope;
+      /** The protobuf frame the event was decoded from (proto encoding only): the timeline records it as is. */
+      readonly raw?: Uint8Array;
+    }
   | { readonly ok: false; readonly error: AbiError; readonly close?: { readonly code: number; readonly reason: string } };
 
 export interface IngressGateOptions {
@@ -70,7 +75,7 @@ export class IngressGate {
     if (problem) return this.reject(problem);
     this.lastSeq = event.seq;
     this.invalidRun = 0;
-    return { ok: true, event };
+    return typeof frame === 'string' || encoding !== 'proto' ? { ok: true, event } : { ok: true, event, raw: frame };
   }
 
   private check(event: AnyEnvelope): AbiError | undefined {

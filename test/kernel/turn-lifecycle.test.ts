@@ -147,6 +147,40 @@ describe('lane pressure', () => {
     expect(s.kinds()).toContain('flow.xoff');
   });
 
+  test('the timeline records a protobuf frame exactly as it arrived, and a JSON frame as its canonical protobuf; both decode to the event', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    const { decodeBinary, encodeBinary, encodeJson, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const { decodeRecord } = await import('../../internal/observe/timeline/records.js');
+    const event = (seq: number) =>
+      ({
+        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
+        kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640, seq) },
+      }) as never;
+    const proto = encodeBinary(event(1));
+    const viaProto = s.session.gate.admit(proto, 'proto');
+    if (!viaProto.ok) throw new Error(viaProto.error.message);
+    expect(viaProto.raw).toBe(proto);
+    s.session.ingest(viaProto.event, viaProto.raw);
+    const viaJson = s.session.gate.admit(encodeJson(event(2)) as string, 'json');
+    if (!viaJson.ok) throw new Error(viaJson.error.message);
+    expect(viaJson.raw).toBeUndefined();
+    s.session.ingest(viaJson.event, viaJson.raw);
+    const timeline = (s.session.recorder as unknown as { timeline: { window(): readonly { bytes: Uint8Array }[] } }).timeline;
+    const ingress = timeline
+      .window()
+      .map((r) => decodeRecord(r.bytes).body)
+      .filter((b) => b.case === 'ingress')
+      .map((b) => b.value as Uint8Array);
+    expect(ingress).toHaveLength(2);
+    expect(Buffer.from(ingress[0]!).equals(Buffer.from(proto))).toBe(true);
+    expect(Buffer.from(ingress[1]!).equals(Buffer.from(encodeBinary(viaJson.event)))).toBe(true);
+    for (const [i, bytes] of ingress.entries()) {
+      const decoded = decodeBinary(bytes);
+      expect(decoded.ok && decoded.event.seq).toBe(i + 1);
+    }
+  });
+
   test('an event refused by a full Control lane and offered again is recorded in the timeline once', async () => {
     const sim = new KernelSim();
     const s = await sim.open();

@@ -77,6 +77,7 @@ describe('defaults', () => {
       max_connections_per_tenant: 1000,
       lease_ttl_ms: 10_000,
       timeline_dir: '.baton/timelines',
+      timeline_memory_bytes: 1_048_576,
       timeline_memory_records: 256,
       scripts_dir: '',
       log_level: 'info',

@@ -41,6 +41,7 @@ export interface BatonConfig {
   lease_ttl_ms: number;
   /** Absolute once loaded. */
   timeline_dir: string;
+  timeline_memory_bytes: number;
   timeline_memory_records: number;
   /** Absolute once loaded; empty means none. */
   scripts_dir: string;

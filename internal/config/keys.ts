@@ -56,6 +56,11 @@ export const KEYS: KeyTable = {
   max_connections_per_tenant: { default: 1000, rule: count(10_000_000), meaning: 'open sockets one tenant holds at once' },
   lease_ttl_ms: { default: 10_000, rule: duration(2), meaning: 'session lease lifetime; renewed at half of it' },
   timeline_dir: { default: '.baton/timelines', rule: path({ allowEmpty: false }), meaning: 'directory timelines rotate to (relative to the working directory)' },
+  timeline_memory_bytes: {
+    default: 1_048_576,
+    rule: integer('BYTES', 4096, 1024 * 1024 * 1024),
+    meaning: 'bytes of timeline records each session keeps in memory (older ones are flushed to timeline_dir)',
+  },
   timeline_memory_records: { default: 256, rule: count(1_048_576), meaning: 'timeline records each session keeps in memory (older ones are flushed to timeline_dir)' },
   scripts_dir: { default: '', rule: path({ allowEmpty: true }), shownDefault: '(none)', meaning: 'directory of script overrides, hot-reloaded' },
   log_level: { default: 'info', rule: oneOf('LEVEL', LOG_LEVELS), meaning: `log level: ${LOG_LEVELS.join(', ')}` },

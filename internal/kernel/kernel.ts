@@ -91,7 +91,7 @@ export class Kernel {
       scheduler: this.scheduler,
       tenantSeed: config.tenant_seed,
       maxAudioFrameMs: config.max_audio_frame_ms,
-      timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records },
+      timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records, memoryBytes: config.timeline_memory_bytes },
       metrics: this.metrics,
       logger: this.logger,
       scripts: this.scripts,
@@ -201,7 +201,8 @@ export class Kernel {
     this.connections.stop();
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    await Promise.race([Promise.all([httpClosed, this.control.shutdown(graceMs)]), delay(graceMs)]);
+    // Evidence first: every drained session's timeline reaches the disk before the process may exit.
+    await Promise.race([Promise.all([httpClosed, this.control.shutdown(graceMs), this.sessions.timelinesClosed()]), delay(graceMs)]);
     this.http.closeAllConnections();
     await this.authority.close();
     this.state = 'stopped';

@@ -156,3 +156,34 @@ describe('lease changes', () => {
     expect(k.manager.holder).toBe('kernel-a');
   });
 });
+
+describe('drain', () => {
+  test('timelinesClosed resolves only once every ended session timeline is completely on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-drain-'));
+    dirs.push(dir);
+    const k = kernel({ dir });
+    const sessions = await Promise.all([k.open(), k.open(), k.open()]);
+    for (const session of sessions) for (let i = 0; i < 50; i++) session.recorder.decision('test', 'noted', `r${i}`);
+    k.manager.endAll('draining', 1001);
+    const written = sessions.map((session) => {
+      const state = { done: false };
+      void endedOf(k.manager.lookup('dev', session.id)).timeline.then(() => (state.done = true));
+      return state;
+    });
+    // The files are still being written when the sessions have ended.
+    expect(written.some((w) => w.done)).toBe(false);
+    await k.manager.timelinesClosed();
+    expect(written.every((w) => w.done)).toBe(true);
+    for (const session of sessions) {
+      const ended = endedOf(k.manager.lookup('dev', session.id));
+      const closed = await ended.timeline;
+      expect(closed.problem).toBeUndefined();
+      const records = [];
+      for await (const bytes of exportClosedTimeline(closed)) records.push(decodeRecord(bytes));
+      expect(records.length).toBe(closed.records);
+      expect(records.at(-1)!.body).toMatchObject({ case: 'egress', value: { kind: 'session.ended' } });
+    }
+    // Nothing left to wait for: a second call resolves at once.
+    await k.manager.timelinesClosed();
+  });
+});

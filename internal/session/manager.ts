@@ -53,7 +53,7 @@ export interface SessionManagerOptions {
   scheduler: LaneScheduler<QueuedEvent>;
   tenantSeed: string;
   maxAudioFrameMs: number;
-  timeline: { dir?: string; memoryRecords: number };
+  timeline: { dir?: string; memoryRecords: number; memoryBytes?: number };
   metrics?: Metrics;
   logger?: Logger;
   /** Session id generator (tests pass a deterministic one). */
@@ -97,6 +97,8 @@ export class SessionManager {
   private readonly timelines = new Map<string, TimelineRecorder>();
   /** Insertion order is end order: the first entry is the oldest. */
   private readonly ended = new Map<string, EndedSession>();
+  /** Timelines of ended sessions still being written out; bounded by the sessions that ended in the last few ms. */
+  private readonly closingTimelines = new Set<Promise<ClosedTimeline>>();
   private readonly frozen = new Map<string, FrozenPlan>();
   private readonly endedKept: number;
 
@@ -164,6 +166,7 @@ export class SessionManager {
     const timeline = new TimelineRecorder({
       session_id,
       memoryRecords: this.opts.timeline.memoryRecords,
+      ...(this.opts.timeline.memoryBytes !== undefined ? { memoryBytes: this.opts.timeline.memoryBytes } : {}),
       clock: this.opts.clock,
       ...(this.opts.timeline.dir !== undefined ? { dir: this.opts.timeline.dir } : {}),
     });
@@ -210,7 +213,10 @@ export class SessionManager {
           this.opts.registry.unpin(tenant, version.name, version.version, version.hash);
           this.opts.metrics?.sessions.set(this.sessions.size);
           void keeper.stop();
-          this.remember({ session_id: ended.id, tenant, reason, ended_at_ms: Math.round(this.opts.clock.wallNow()), timeline: closeTimeline(timeline) });
+          const closed = closeTimeline(timeline);
+          this.closingTimelines.add(closed);
+          void closed.finally(() => this.closingTimelines.delete(closed));
+          this.remember({ session_id: ended.id, tenant, reason, ended_at_ms: Math.round(this.opts.clock.wallNow()), timeline: closed });
           this.opts.onSessionEnded?.(ended, reason);
         },
       },
@@ -285,6 +291,11 @@ export class SessionManager {
   /** Ends every session (drain). */
   endAll(reason: string, closeCode: number): void {
     for (const session of [...this.sessions.values()]) session.end(reason, closeCode);
+  }
+
+  /** Resolves once every timeline of an ended session is on disk and closed (drain waits for this). */
+  async timelinesClosed(): Promise<void> {
+    while (this.closingTimelines.size > 0) await Promise.allSettled([...this.closingTimelines]);
   }
 
   all(): IterableIterator<Session> {

@@ -10,6 +10,7 @@ import type { Clock, TimerHandle } from '../determinism/clock.js';
 import { turnSeed } from '../determinism/seeds.js';
 import { EgressFence } from '../fence/fence.js';
 import { audioMs } from '../../api/eventabi/audio-format.js';
+import { type AbiError, abiError } from '../../api/eventabi/errors.js';
 import { SessionLanes } from '../lanes/session-lanes.js';
 import { type Vad, createVad, vadOptionsFromConfig } from '../nodes/builtin/vad-energy.js';
 import type { LaneAction } from '../lanes/session-lanes.js';
@@ -138,6 +139,7 @@ export class Session {
       currentEpoch: () => (deps.authority.isAuthoritative() ? deps.authority.epoch : 0),
       afterSeq: init.afterSeq ?? 0,
       epochCheckedByTurnGate: (event) => this.isProposal(event),
+      validateInSession: (event) => this.validatePlaybackAck(event),
     });
     this.lanes = new SessionLanes<QueuedEvent>(init.plan.lanes, {
       onAction: (action) => this.onLaneAction(action),
@@ -469,6 +471,16 @@ export class Session {
     if (!result.ok) this.sendError(result.code, result.message, event.id);
   }
 
+  /** A mark or completion of the active turn may not claim more audio than the turn sent (DESIGN 4.1: invalid_payload). */
+  private validatePlaybackAck(event: AnyEnvelope): AbiError | undefined {
+    if (event.kind !== 'playback.mark' && event.kind !== 'playback.completed') return undefined;
+    const turn = this.turn;
+    if (!turn || turn.isClosed || turn.turn_id !== event.turn_id) return undefined;
+    const played = event.payload.played_ms;
+    if (played <= turn.sentAudioMs) return undefined;
+    return abiError('invalid_payload', `played_ms ${played} exceeds the ${Math.round(turn.sentAudioMs)} ms of audio sent for this turn`, event.id);
+  }
+
   private handlePlayback(event: Envelope<'playback.started' | 'playback.mark' | 'playback.completed'>): void {
     const lookup = this.lookupTurn(event.turn_id);
     if (!lookup.ok) {
@@ -550,7 +562,12 @@ export class Session {
     if (this.state !== 'open') return;
     this.state = 'ending';
     this.flushDropNotice();
-    this.turn?.cancel(reason, 'cancelled');
+    const turn = this.turn;
+    if (turn && !turn.isClosed) {
+      // Ending the session fences its turn: recorded like any other fence, with why.
+      this.deps.recorder.decision('fence', 'fenced', reason, { scope: 'session' }, turn.turn_id);
+      turn.cancel(reason, 'cancelled');
+    }
     this.egress.sendSessionEvent('session.ended', { reason });
     this.finishEnd(reason, closeCode, reason);
   }

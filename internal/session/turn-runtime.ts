@@ -114,6 +114,11 @@ export class TurnRuntime {
     return this.actor.getSnapshot().context.played_ms;
   }
 
+  /** Audio of this turn that has left through the egress so far. */
+  get sentAudioMs(): number {
+    return this.sentMs;
+  }
+
   get generatedSoFarMs(): number {
     return this.sentMs + this.queue.reduce((sum, item) => sum + (item.type === 'audio' ? item.ms : 0), 0);
   }

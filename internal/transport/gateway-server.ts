@@ -214,10 +214,10 @@ class GatewayConnection implements EgressSink {
     const gate = this.session?.gate ?? this.preSessionGate;
     const result = framed
       ? gate.admit(this.encoding === 'proto' ? frame : frame.toString('utf8'), this.encoding)
-      : ({
-          ok: false,
-          error: { code: 'invalid_event', message: `${isBinary ? 'binary' : 'text'} frame on a ${this.encoding === 'proto' ? 'baton.v1.proto' : 'baton.v1.json'} stream` },
-        } as const);
+      : gate.refuse({
+          code: 'invalid_event',
+          message: `${isBinary ? 'binary' : 'text'} frame on a ${this.encoding === 'proto' ? 'baton.v1.proto' : 'baton.v1.json'} stream`,
+        });
     if (!result.ok) {
       this.opts.metrics.ingressRejected.inc({ code: result.error.code });
       this.sendError(result.error);

@@ -44,6 +44,12 @@ export interface IngressGateOptions {
    * stale proposal is answered with `turn.stale_epoch` like a gRPC proposal.
    */
   epochCheckedByTurnGate?: (event: AnyEnvelope) => boolean;
+  /**
+   * Validation only the session can do (a playback ack claiming more audio
+   * than was sent): an error here is a validation error like any other, so
+   * the event does not advance the expected seq and counts as invalid.
+   */
+  validateInSession?: (event: AnyEnvelope) => AbiError | undefined;
 }
 
 export class IngressGate {
@@ -115,6 +121,10 @@ export class IngressGate {
         );
       }
     }
+    if (!starting) {
+      const invalid = this.opts.validateInSession?.(event);
+      if (invalid) return invalid;
+    }
     if (!starting && !this.opts.epochCheckedByTurnGate?.(event)) {
       const current = this.opts.currentEpoch();
       if (event.epoch === 0 || event.epoch !== current) {
@@ -122,6 +132,15 @@ export class IngressGate {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Refuses a frame the transport could not even hand to the decoder (a
+   * binary frame on a JSON stream, text on a proto stream): it counts toward
+   * the consecutive-invalid limit like any undecodable frame.
+   */
+  refuse(error: AbiError): GateResult {
+    return this.reject(error);
   }
 
   private reject(error: AbiError): GateResult {

@@ -1,6 +1,7 @@
 // `make bench`: runs every benchmark in one process and prints one line per
 // figure (absolute numbers and ratios against same-run baselines).
 import { runDecodeBench } from './decode.js';
+import { runProposeGrpcBench } from './grpc-propose.js';
 import { runCancelToFenceVirtualBench, runTurnOpenBench } from './kernel.js';
 import { runCancelToFenceRealBench } from './ws-load.js';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     ['turn-open', runTurnOpenBench],
     ['cancel-virtual', () => runCancelToFenceVirtualBench(500)],
     ['cancel-real', () => runCancelToFenceRealBench(Number(process.env['BENCH_SESSIONS'] ?? 500), 300)],
+    ['propose-grpc', () => runProposeGrpcBench(Number(process.env['BENCH_PROPOSALS'] ?? 2000), 200)],
   ];
   for (const [name, run] of benches) {
     if (only && only !== name) continue;

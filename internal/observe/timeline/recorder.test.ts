@@ -155,6 +155,23 @@ describe('timeline recorder, file mode', () => {
     expect(r.stats.flushedRecords).toBeGreaterThanOrEqual(92);
   });
 
+  test('the window is bounded by bytes too: large records leave it early for the file, the newest always stays, and export is still complete', async () => {
+    const dir = tempDir();
+    const r = recorder({ dir, memoryRecords: 1000, memoryBytes: 250_000 });
+    const big = (i: number) => ({ case: 'ingress' as const, value: new Uint8Array(100_000).fill(i) });
+    for (let i = 0; i < 20; i++) expect(r.append(big(i)).ok).toBe(true);
+    const window = r.window();
+    expect(window.length).toBe(2);
+    expect(window.reduce((sum, rec) => sum + rec.frame.length, 0)).toBeLessThanOrEqual(250_000);
+    expect(window.map((rec) => rec.index)).toEqual([18, 19]);
+    // One record larger than the whole budget is still kept, alone.
+    expect(r.append({ case: 'ingress', value: new Uint8Array(400_000) }).ok).toBe(true);
+    expect(r.window().map((rec) => rec.index)).toEqual([20]);
+    const exported = (await collect(r.export())).map((b) => decodeRecord(b));
+    expect(exported.map((x) => x.index)).toEqual([...Array(21).keys()]);
+    expect((exported[7]!.body.value as Uint8Array)[0]).toBe(7);
+  });
+
   test('the file plus the window parse back to exactly the appended sequence', async () => {
     const dir = tempDir();
     const clock = new VirtualClock();

@@ -11,6 +11,12 @@ export interface TimelineOptions {
   dir?: string;
   /** Records kept in memory (default 2048). */
   memoryRecords?: number;
+  /**
+   * Bytes of records kept in memory (default 1 MiB): large records (a 1 MiB
+   * telemetry event) leave the window early, so a session's memory is bounded
+   * by bytes as well as by count. The newest record always stays.
+   */
+  memoryBytes?: number;
   /** Terminal appends that may still succeed once the sink is behind or failed (default 16). */
   reservedTerminalRecords?: number;
   /** Bytes waiting for the disk above which non-terminal appends fail (default 4 MiB). */
@@ -51,6 +57,7 @@ export interface TimelineStats {
 }
 
 export const DEFAULT_MEMORY_RECORDS = 2048;
+export const DEFAULT_MEMORY_BYTES = 1024 * 1024;
 export const DEFAULT_RESERVED_TERMINAL_RECORDS = 16;
 export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
@@ -79,6 +86,9 @@ export class TimelineRecorder {
   private readonly ring: (StoredRecord | undefined)[];
   private head = 0;
   private count = 0;
+  private readonly maxBytes: number;
+  /** Bytes of the frames in the window. */
+  private windowBytes = 0;
   private next = 0;
   private reservedUsed = 0;
   private closed = false;
@@ -93,6 +103,7 @@ export class TimelineRecorder {
     this.clock = opts.clock;
     this.origin = opts.clock.now();
     this.capacity = positiveInt('memoryRecords', opts.memoryRecords ?? DEFAULT_MEMORY_RECORDS, 1);
+    this.maxBytes = positiveInt('memoryBytes', opts.memoryBytes ?? DEFAULT_MEMORY_BYTES, 1);
     this.reserved = positiveInt('reservedTerminalRecords', opts.reservedTerminalRecords ?? DEFAULT_RESERVED_TERMINAL_RECORDS, 0);
     this.maxPending = positiveInt('maxPendingBytes', opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES, 0);
     this.ring = new Array<StoredRecord | undefined>(this.capacity).fill(undefined);
@@ -177,16 +188,21 @@ export class TimelineRecorder {
   }
 
   private push(rec: StoredRecord): void {
-    if (this.count === this.capacity) {
-      const oldest = this.ring[this.head]!;
-      this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % this.capacity;
-      this.count--;
-      if (this.sink) this.sink.enqueue(oldest.frame);
-      else this.discarded++;
-    }
+    while (this.count > 0 && (this.count === this.capacity || this.windowBytes + rec.frame.length > this.maxBytes)) this.evictOldest();
     this.ring[(this.head + this.count) % this.capacity] = rec;
     this.count++;
+    this.windowBytes += rec.frame.length;
+  }
+
+  /** Moves the oldest record of the window to the file (or counts it discarded without one). */
+  private evictOldest(): void {
+    const oldest = this.ring[this.head]!;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.capacity;
+    this.count--;
+    this.windowBytes -= oldest.frame.length;
+    if (this.sink) this.sink.enqueue(oldest.frame);
+    else this.discarded++;
   }
 
   /** The in-memory window, oldest first. */

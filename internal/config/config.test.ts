@@ -69,6 +69,7 @@ describe('defaults', () => {
       max_audio_frame_ms: 1000,
       drain_grace_ms: 10_000,
       egress_buffer_bytes: 262_144,
+      lane_max_bytes: 4_194_304,
       heartbeat_ms: 15_000,
       session_idle_ms: 60_000,
       reconnect_grace_ms: 5000,

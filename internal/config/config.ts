@@ -32,6 +32,7 @@ export interface BatonConfig {
   max_audio_frame_ms: number;
   drain_grace_ms: number;
   egress_buffer_bytes: number;
+  lane_max_bytes: number;
   heartbeat_ms: number;
   session_idle_ms: number;
   reconnect_grace_ms: number;

@@ -48,6 +48,11 @@ export const KEYS: KeyTable = {
     rule: integer('BYTES', 4096, 64 * 1024 * 1024),
     meaning: 'bytes a gateway socket may hold unsent before the session stops producing output (4 KiB to 64 MiB)',
   },
+  lane_max_bytes: {
+    default: 4 * 1_048_576,
+    rule: integer('BYTES', 65_536, 1024 * 1024 * 1024),
+    meaning: "bytes each session's Data and Telemetry lanes may hold, besides their event count (64 KiB to 1 GiB)",
+  },
   heartbeat_ms: { default: 15_000, rule: duration(), meaning: 'interval between WebSocket pings' },
   session_idle_ms: { default: 60_000, rule: duration(), meaning: 'a session with no traffic for this long is closed' },
   reconnect_grace_ms: { default: 5000, rule: duration(), meaning: 'how long a session outlives its dropped socket, waiting for a reconnect' },

@@ -91,6 +91,7 @@ export class Kernel {
       scheduler: this.scheduler,
       tenantSeed: config.tenant_seed,
       maxAudioFrameMs: config.max_audio_frame_ms,
+      laneMaxBytes: config.lane_max_bytes,
       timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records, memoryBytes: config.timeline_memory_bytes },
       metrics: this.metrics,
       logger: this.logger,

@@ -22,9 +22,13 @@ function policies(overrides: Partial<Record<Lane, Partial<LanePolicy>>> = {}): R
   };
 }
 
-function lanesWith(overrides: Partial<Record<Lane, Partial<LanePolicy>>> = {}) {
+function lanesWith(overrides: Partial<Record<Lane, Partial<LanePolicy>>> = {}, maxLaneBytes?: number) {
   const actions: LaneAction[] = [];
-  const lanes = new SessionLanes<Item>(policies(overrides), { onAction: (a) => actions.push(a), merge: mergeText });
+  const lanes = new SessionLanes<Item>(policies(overrides), {
+    onAction: (a) => actions.push(a),
+    merge: mergeText,
+    ...(maxLaneBytes !== undefined ? { maxLaneBytes } : {}),
+  });
   let seq = 0;
   const offer = (lane: Lane, kind: string, extra: Partial<Item> = {}) => {
     const item: Item = { lane, seq: ++seq, kind, ...extra };
@@ -442,5 +446,72 @@ describe('session lanes: properties', () => {
         });
       }
     });
+  });
+});
+
+describe('session lanes: byte budget', () => {
+  test('drop_oldest evicts as many of the oldest items as it takes for a large item to fit, each reported', () => {
+    const t = lanesWith({}, 1000);
+    for (let i = 0; i < 3; i++) t.offer('data', 'audio.in', { bytes: 300 });
+    expect(t.lanes.queuedBytes('data')).toBe(900);
+    t.offer('data', 'audio.in', { bytes: 700 });
+    expect(t.actions.filter((a) => a.type === 'drop')).toEqual([
+      { type: 'drop', lane: 'data', seq_from: 1, seq_to: 1, reason: 'overflow_drop_oldest', count: 1 },
+      { type: 'drop', lane: 'data', seq_from: 2, seq_to: 2, reason: 'overflow_drop_oldest', count: 1 },
+    ]);
+    expect(t.lanes.queuedBytes('data')).toBe(1000);
+    expect(t.takeAll().map((i) => i.seq)).toEqual([3, 4]);
+    expect(t.lanes.queuedBytes('data')).toBe(0);
+  });
+
+  test('an item larger than the whole budget still enters an empty lane, and the next one replaces it', () => {
+    const t = lanesWith({}, 1000);
+    expect(t.offer('data', 'audio.in', { bytes: 5000 }).result).toEqual({ status: 'queued' });
+    t.offer('data', 'audio.in', { bytes: 10 });
+    expect(t.takeAll().map((i) => i.seq)).toEqual([2]);
+  });
+
+  test('telemetry over its bytes drops the newest; Control is bounded by count only', () => {
+    const t = lanesWith({}, 1000);
+    t.offer('telemetry', 'telemetry', { bytes: 800 });
+    expect(t.offer('telemetry', 'telemetry', { bytes: 800 }).result).toEqual({ status: 'dropped' });
+    for (let i = 0; i < 5; i++) expect(t.offer('control', 'dtmf', { bytes: 800 }).result).toEqual({ status: 'queued' });
+    expect(t.lanes.queuedBytes('control')).toBe(4000);
+  });
+
+  test('property: whatever is offered and taken, a lane holds at most its budget (or one item), and its byte count is exact', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ op: fc.constant('offer' as const), lane: fc.constantFrom<Lane>('data', 'telemetry'), bytes: fc.integer({ min: 0, max: 3000 }) }), fc.record({ op: fc.constant('take' as const) })), { maxLength: 300 }),
+        fc.constantFrom<'drop_oldest' | 'latest_only' | 'coalesce'>('drop_oldest', 'latest_only', 'coalesce'),
+        (ops, dataOverflow) => {
+          const budget = 2000;
+          const t = lanesWith({ data: { overflow: dataOverflow } }, budget);
+          const queued = new Map<number, Item>();
+          const fates = (a: LaneAction) => {
+            if (a.type === 'drop') for (const [seq, item] of [...queued]) if (item.lane === a.lane && seq >= a.seq_from && seq <= a.seq_to) queued.delete(seq);
+          };
+          for (const op of ops) {
+            const before = t.actions.length;
+            if (op.op === 'offer') {
+              const { item, result } = t.offer(op.lane, op.lane === 'data' ? 'audio.in' : 'telemetry', { bytes: op.bytes });
+              if (result.status === 'queued') queued.set(item.seq, item);
+            } else {
+              const item = t.lanes.take();
+              if (item) queued.delete(item.seq);
+            }
+            t.actions.slice(before).forEach(fates);
+            for (const lane of ['data', 'telemetry'] as const) {
+              const mine = [...queued.values()].filter((i) => i.lane === lane);
+              const bytes = mine.reduce((sum, i) => sum + (i.bytes ?? 0), 0);
+              expect(t.lanes.queuedBytes(lane)).toBe(bytes);
+              expect(t.lanes.depth(lane)).toBe(mine.length);
+              if (mine.length > 1) expect(bytes).toBeLessThanOrEqual(budget);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

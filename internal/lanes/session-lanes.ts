@@ -19,6 +19,8 @@ export interface LaneItem {
    * order, so a range never spans an event that was not dropped.
    */
   readonly prevSeq?: number;
+  /** Approximate memory the item holds (payload bytes); counted against `maxLaneBytes`. */
+  readonly bytes?: number;
 }
 
 export const DROP_REASONS = [
@@ -55,6 +57,14 @@ export interface SessionLanesOptions<T extends LaneItem> {
    * the other seq is reported as `coalesced`.
    */
   readonly merge?: (tail: T, next: T) => T | undefined;
+  /**
+   * Bytes (sum of `item.bytes`) the Data and Telemetry lanes may each hold: a
+   * lane is full when its count or its bytes would overflow, so a client
+   * sending maximum-size frames cannot make a count-bounded lane hold
+   * capacity x max_frame_bytes. An empty lane always takes one item. Control
+   * is bounded by count only: it is never dropped.
+   */
+  readonly maxLaneBytes?: number;
 }
 
 /** Depths at which a lane reports pressure (`xoff`) and relief (`xon`). */
@@ -96,12 +106,15 @@ interface LaneState<T> {
   blocked: boolean;
   /** When the outstanding block was first timed by `blockExpired`. */
   blockedSince: number | undefined;
+  /** Sum of the queued items' `bytes`. */
+  bytes: number;
 }
 
 export class SessionLanes<T extends LaneItem> {
   private readonly lanes: Readonly<Record<Lane, LaneState<T>>>;
   private readonly onAction: (action: LaneAction) => void;
   private readonly merge: ((tail: T, next: T) => T | undefined) | undefined;
+  private readonly maxLaneBytes: number | undefined;
 
   constructor(policies: Readonly<Record<Lane, LanePolicy>>, options: SessionLanesOptions<T> = {}) {
     const state = (lane: Lane): LaneState<T> => {
@@ -115,11 +128,13 @@ export class SessionLanes<T extends LaneItem> {
         xoff: false,
         blocked: false,
         blockedSince: undefined,
+        bytes: 0,
       };
     };
     this.lanes = { control: state('control'), data: state('data'), telemetry: state('telemetry') };
     this.onAction = options.onAction ?? (() => {});
     this.merge = options.merge;
+    this.maxLaneBytes = options.maxLaneBytes;
   }
 
   // ------------------------------------------------------------ admission
@@ -127,7 +142,10 @@ export class SessionLanes<T extends LaneItem> {
   /** Queues `item` on its lane, applying the lane's overflow policy when the lane is full. */
   offer(item: T): OfferResult {
     const s = this.lanes[item.lane];
-    if (s.buf.push(item)) return this.queued(s);
+    if (this.fits(s, item) && s.buf.push(item)) {
+      s.bytes += sizeOf(item);
+      return this.queued(s);
+    }
     switch (s.overflow) {
       case 'block':
         s.blocked = true;
@@ -140,6 +158,7 @@ export class SessionLanes<T extends LaneItem> {
         let first: T | undefined;
         let last: T | undefined;
         let count = 0;
+        s.bytes = 0;
         for (let next = s.buf.shift(); next !== undefined; next = s.buf.shift()) {
           if (first && last && next.prevSeq !== undefined && next.prevSeq !== last.seq) {
             this.emitDrop(first, last, count, 'overflow_latest_only');
@@ -151,6 +170,7 @@ export class SessionLanes<T extends LaneItem> {
           count += 1;
         }
         s.buf.push(item);
+        s.bytes = sizeOf(item);
         if (first && last) this.emitDrop(first, last, count, 'overflow_latest_only');
         return this.queued(s);
       }
@@ -159,6 +179,7 @@ export class SessionLanes<T extends LaneItem> {
         const merged = tail && this.merge ? this.merge(tail, item) : undefined;
         if (tail && merged !== undefined) {
           s.buf.replaceTail(merged);
+          s.bytes += sizeOf(merged) - sizeOf(tail);
           const absorbed = merged.seq === item.seq ? tail : item;
           this.emitDrop(absorbed, absorbed, 1, 'coalesced');
           return this.queued(s);
@@ -235,6 +256,7 @@ export class SessionLanes<T extends LaneItem> {
   takeFrom(lane: Lane): T | undefined {
     const s = this.lanes[lane];
     const item = s.buf.shift();
+    if (item !== undefined) s.bytes -= sizeOf(item);
     if (item !== undefined && s.xoff && s.buf.length <= s.marks.low) {
       s.xoff = false;
       this.onAction({ type: 'xon', lane, depth: s.buf.length });
@@ -253,6 +275,7 @@ export class SessionLanes<T extends LaneItem> {
       const s = this.lanes[l];
       for (const item of s.buf) out.push(item);
       s.buf.clear();
+      s.bytes = 0;
       s.xoff = false;
       s.blocked = false;
       s.blockedSince = undefined;
@@ -264,6 +287,11 @@ export class SessionLanes<T extends LaneItem> {
 
   depth(lane: Lane): number {
     return this.lanes[lane].buf.length;
+  }
+
+  /** Sum of the `bytes` of the items queued on `lane`. */
+  queuedBytes(lane: Lane): number {
+    return this.lanes[lane].bytes;
   }
 
   capacity(lane: Lane): number {
@@ -295,10 +323,22 @@ export class SessionLanes<T extends LaneItem> {
   // ------------------------------------------------------------ internals
 
   private dropOldest(s: LaneState<T>, item: T): OfferResult {
-    const evicted = s.buf.shift();
+    // Oldest first until the new item fits by count and by bytes; each eviction is its own drop.
+    while (!s.buf.isEmpty && (s.buf.isFull || !this.fits(s, item))) {
+      const evicted = s.buf.shift()!;
+      s.bytes -= sizeOf(evicted);
+      this.emitDrop(evicted, evicted, 1, 'overflow_drop_oldest');
+    }
     s.buf.push(item);
-    if (evicted) this.emitDrop(evicted, evicted, 1, 'overflow_drop_oldest');
+    s.bytes += sizeOf(item);
     return this.queued(s);
+  }
+
+  /** Whether `item` fits the lane's byte budget (count is the ring's own check). */
+  private fits(s: LaneState<T>, item: T): boolean {
+    const max = this.maxLaneBytes;
+    if (max === undefined || s.lane === 'control' || s.buf.isEmpty) return true;
+    return s.bytes + sizeOf(item) <= max;
   }
 
   /** After an admission: lifts a block and reports the crossing the new depth makes, if any. */
@@ -321,4 +361,8 @@ export class SessionLanes<T extends LaneItem> {
     const drop: LaneAction = { type: 'drop', lane: first.lane, seq_from: first.seq, seq_to: last.seq, reason, count };
     this.onAction(first.prevSeq === undefined ? drop : { ...drop, prev_seq: first.prevSeq });
   }
+}
+
+function sizeOf(item: LaneItem): number {
+  return item.bytes ?? 0;
 }

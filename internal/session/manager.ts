@@ -53,6 +53,8 @@ export interface SessionManagerOptions {
   scheduler: LaneScheduler<QueuedEvent>;
   tenantSeed: string;
   maxAudioFrameMs: number;
+  /** Byte budget of each session's Data and Telemetry lanes. */
+  laneMaxBytes?: number;
   timeline: { dir?: string; memoryRecords: number; memoryBytes?: number };
   metrics?: Metrics;
   logger?: Logger;
@@ -201,6 +203,7 @@ export class SessionManager {
         freeze: () => this.freeze(version),
         notifyScheduler: (s) => this.opts.scheduler.notify(s),
         maxAudioFrameMs: this.opts.maxAudioFrameMs,
+        ...(this.opts.laneMaxBytes !== undefined ? { laneMaxBytes: this.opts.laneMaxBytes } : {}),
         ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         ...(this.opts.logger ? { logger: this.opts.logger } : {}),
         onEnded: (ended, reason) => {

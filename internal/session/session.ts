@@ -31,6 +31,7 @@ export interface QueuedEvent {
   readonly kind: string;
   readonly barrier?: boolean;
   readonly prevSeq: number;
+  readonly bytes: number;
   readonly event: AnyEnvelope;
 }
 
@@ -50,6 +51,8 @@ export interface SessionDeps {
   metrics?: Metrics;
   logger?: Logger;
   maxAudioFrameMs: number;
+  /** Byte budget of each of the Data and Telemetry lanes (see SessionLanes). */
+  laneMaxBytes?: number;
   /** Called once when the session has ended and released everything it held. */
   onEnded: (session: Session, reason: string) => void;
 }
@@ -144,6 +147,7 @@ export class Session {
     this.lanes = new SessionLanes<QueuedEvent>(init.plan.lanes, {
       onAction: (action) => this.onLaneAction(action),
       merge: mergeTextIn,
+      ...(deps.laneMaxBytes !== undefined ? { maxLaneBytes: deps.laneMaxBytes } : {}),
     });
     const heldEpoch = deps.authority.epoch;
     this.egress = new SessionEgress({
@@ -290,6 +294,7 @@ export class Session {
       kind: event.kind,
       barrier: proposal,
       prevSeq: this.lastIngestSeq,
+      bytes: queuedBytes(event),
       event,
     };
     const offered = this.lanes.offer(item);
@@ -631,9 +636,28 @@ function turnOrdinal(turn_id: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** Envelope fields (ids up to 128 characters each) beside the payload. */
+const ENVELOPE_BYTES = 512;
+
+/** What a queued event holds in memory, roughly: its payload's bytes or characters plus the envelope. */
+function queuedBytes(event: AnyEnvelope): number {
+  switch (event.kind) {
+    case 'audio.in':
+      return ENVELOPE_BYTES + event.payload.audio.length;
+    case 'text.in':
+      return ENVELOPE_BYTES + 2 * event.payload.text.length;
+    case 'telemetry':
+      return ENVELOPE_BYTES + 2 * event.payload.name.length;
+    case 'turn.request':
+      return ENVELOPE_BYTES + 2 * (event.payload.text?.length ?? 0);
+    default:
+      return ENVELOPE_BYTES;
+  }
+}
+
 /** Coalesce policy for text: consecutive text.in deltas merge into one. */
 function mergeTextIn(tail: QueuedEvent, next: QueuedEvent): QueuedEvent | undefined {
   if (tail.event.kind !== 'text.in' || next.event.kind !== 'text.in') return undefined;
   const merged: Envelope<'text.in'> = { ...next.event, payload: { text: tail.event.payload.text + next.event.payload.text } };
-  return { ...next, event: merged };
+  return { ...next, bytes: queuedBytes(merged), event: merged };
 }

@@ -121,15 +121,17 @@ export class IngressGate {
         );
       }
     }
-    if (!starting) {
-      const invalid = this.opts.validateInSession?.(event);
-      if (invalid) return invalid;
-    }
+    // Authority before content: a frame from a stale epoch is stale whatever
+    // it claims, so its sender learns it must re-acquire rather than fix a payload.
     if (!starting && !this.opts.epochCheckedByTurnGate?.(event)) {
       const current = this.opts.currentEpoch();
       if (event.epoch === 0 || event.epoch !== current) {
         return abiError('stale_epoch', `epoch ${event.epoch} is not the current epoch ${current}`, ref);
       }
+    }
+    if (!starting) {
+      const invalid = this.opts.validateInSession?.(event);
+      if (invalid) return invalid;
     }
     return undefined;
   }

@@ -642,6 +642,26 @@ describe('gateway WebSocket under 10,000 hostile frames', () => {
     expect(answers.map((e) => [e.ref_id === ack.id ? 'ack' : e.ref_id === retry.id ? 'retry' : e.ref_id, e.code])).toEqual([['ack', 'invalid_payload']]);
   });
 
+  test('a playback ack from a stale epoch is stale_epoch even when its played_ms is also impossible: authority is checked before content', async () => {
+    // Seen in the fuzz: a stale, over-claiming playback.completed was answered invalid_payload, telling a gateway that
+    // lost authority to fix its payload instead of re-acquiring.
+    const { client, model } = await openStreamSession('proto');
+    const state = stateOf(model, client.encoding);
+    const request = eventFrame('turn.request', { text: 'hello' }, state);
+    client.send(request.frame, true);
+    const speaking = await client.until(0, (r) => r.event?.kind === 'audio.out');
+    if (typeof speaking === 'string') throw new Error(`no audio.out: ${speaking}`);
+    const turn_id = speaking.event!.turn_id;
+    const from = client.log.length;
+    const ack = eventFrame('playback.completed', { played_ms: 3_600_000 }, { ...state, lastSeq: request.seq }, { turn_id, epoch: model.epoch + 1 });
+    client.send(ack.frame, true);
+    const probe = sendProbe(client, model, request.seq);
+    await client.until(from, (r) => errorOf(r)?.ref_id === probe.id);
+    const answers = client.log.slice(from).map(errorOf).filter((e): e is ErrorSeen => e !== undefined && e.ref_id !== probe.id);
+    client.terminate();
+    expect(answers.map((e) => [e.ref_id === ack.id ? 'ack' : e.ref_id, e.code])).toEqual([['ack', 'stale_epoch']]);
+  });
+
   test('a text frame that is not JSON and starts with an astral character gets error{invalid_event} with a well-formed message (the parser excerpt splits the pair)', async () => {
     const { client, model } = await openStreamSession('json');
     const from = client.log.length;

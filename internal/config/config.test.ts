@@ -80,7 +80,6 @@ describe('defaults', () => {
       timeline_dir: '.baton/timelines',
       timeline_memory_bytes: 1_048_576,
       timeline_memory_records: 256,
-      scripts_dir: '',
       log_level: 'info',
       tls_cert: '',
       tls_key: '',
@@ -217,10 +216,10 @@ describe('config files', () => {
 
   test('a relative config path and relative paths inside it are taken from cwd', () => {
     mkdirSync(join(dir, 'etc'));
-    write('etc/baton.yaml', 'scripts_dir: scripts\ntimeline_dir: /var/tmp/tl\n');
-    const { config } = load({ argv: ['--config', 'etc/baton.yaml'] });
-    expect(config.scripts_dir).toBe(join(dir, 'scripts'));
-    expect(config.timeline_dir).toBe('/var/tmp/tl');
+    write('etc/baton.yaml', 'timeline_dir: timelines\n');
+    expect(load({ argv: ['--config', 'etc/baton.yaml'] }).config.timeline_dir).toBe(join(dir, 'timelines'));
+    write('etc/absolute.yaml', 'timeline_dir: /var/tmp/tl\n');
+    expect(load({ argv: ['--config', 'etc/absolute.yaml'] }).config.timeline_dir).toBe('/var/tmp/tl');
   });
 
   test('an empty YAML file sets nothing', () => {

@@ -34,6 +34,7 @@ export interface BatonConfig {
   egress_buffer_bytes: number;
   lane_max_bytes: number;
   heartbeat_ms: number;
+  /** Kernel-wide defaults of the plan budgets of the same names; a pipeline's own budgets override them. */
   session_idle_ms: number;
   reconnect_grace_ms: number;
   max_sessions: number;
@@ -44,8 +45,6 @@ export interface BatonConfig {
   timeline_dir: string;
   timeline_memory_bytes: number;
   timeline_memory_records: number;
-  /** Absolute once loaded; empty means none. */
-  scripts_dir: string;
   log_level: string;
   /** Absolute once loaded; set together with tls_key or not at all. */
   tls_cert: string;

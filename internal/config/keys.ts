@@ -67,7 +67,6 @@ export const KEYS: KeyTable = {
     meaning: 'bytes of timeline records each session keeps in memory (older ones are flushed to timeline_dir)',
   },
   timeline_memory_records: { default: 256, rule: count(1_048_576), meaning: 'timeline records each session keeps in memory (older ones are flushed to timeline_dir)' },
-  scripts_dir: { default: '', rule: path({ allowEmpty: true }), shownDefault: '(none)', meaning: 'directory of script overrides, hot-reloaded' },
   log_level: { default: 'info', rule: oneOf('LEVEL', LOG_LEVELS), meaning: `log level: ${LOG_LEVELS.join(', ')}` },
   tls_cert: { default: '', rule: path({ allowEmpty: true }), shownDefault: '(none)', meaning: 'TLS certificate file (PEM); set with tls_key' },
   tls_key: { default: '', rule: path({ allowEmpty: true }), shownDefault: '(none)', meaning: 'TLS private key file (PEM); set with tls_cert' },

@@ -92,6 +92,7 @@ export class Kernel {
       tenantSeed: config.tenant_seed,
       maxAudioFrameMs: config.max_audio_frame_ms,
       laneMaxBytes: config.lane_max_bytes,
+      budgetDefaults: { session_idle_ms: config.session_idle_ms, reconnect_grace_ms: config.reconnect_grace_ms },
       timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records, memoryBytes: config.timeline_memory_bytes },
       metrics: this.metrics,
       logger: this.logger,

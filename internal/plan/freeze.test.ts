@@ -60,6 +60,17 @@ describe('plan freeze', () => {
     expect(plan.barge_in).toEqual({ mode: 'confirmed', min_speech_ms: DEFAULT_BARGE_IN.min_speech_ms });
   });
 
+  test("the kernel's configured budgets fill what the spec leaves unset; the spec's own budgets win; the plan hash follows the resolved values", () => {
+    const kernel = { session_idle_ms: 2000, reconnect_grace_ms: 500 };
+    const configured = freezePlan(version(chain), noScripts, kernel);
+    if (!configured.ok) throw new Error(configured.reason);
+    expect(configured.plan.budgets).toEqual({ ...DEFAULT_BUDGETS, ...kernel });
+    const own = freezePlan(version({ ...chain, budgets: { session_idle_ms: 9000 } }), noScripts, kernel);
+    if (!own.ok) throw new Error(own.reason);
+    expect(own.plan.budgets).toEqual({ ...DEFAULT_BUDGETS, reconnect_grace_ms: 500, session_idle_ms: 9000 });
+    expect(configured.plan.plan_hash).not.toBe(frozen(chain).plan_hash);
+  });
+
   test('nodes come out in topological order whatever order they were listed in', () => {
     expect(frozen(chain).nodes.map((n) => n.id)).toEqual(['stt', 'llm', 'tts']);
   });

@@ -35,10 +35,15 @@ export type FreezeResult = { ok: true; plan: FrozenPlan } | { ok: false; reason:
  * Re-validates the spec: a version built by hand (tests, replay against
  * another pipeline) gets the same guarantees as a published one, and the
  * canonical serialization then cannot throw.
+ *
+ * A budget comes from the spec, else from `kernelBudgets` (the operator's
+ * config), else from DEFAULT_BUDGETS; the plan holds the value it resolved, so
+ * a replay does not depend on the replaying kernel's config.
  */
 export function freezePlan(
   version: PipelineVersion,
   scripts: (name: string) => string | ReadonlyMap<string, string> | undefined,
+  kernelBudgets: Readonly<Partial<TurnBudgets>> = {},
 ): FreezeResult {
   const checked = validatePipelineSpec(version.spec);
   if (!checked.ok) return { ok: false, reason: `invalid_spec:${checked.problems[0] ?? 'unknown'}` };
@@ -71,7 +76,7 @@ export function freezePlan(
     lanes[lane] = { ...DEFAULT_LANE_POLICIES[lane], ...fields } as LanePolicy;
   }
   const barge_in: BargeInPolicy = { ...DEFAULT_BARGE_IN, ...spec.barge_in };
-  const budgets: TurnBudgets = { ...DEFAULT_BUDGETS, ...spec.budgets };
+  const budgets: TurnBudgets = { ...DEFAULT_BUDGETS, ...kernelBudgets, ...spec.budgets };
   // Validation has narrowed these to their vocabularies; the casts only undo the spec type's `| string`.
   const recording = (spec.recording ?? 'full') as RecordingLevel;
   const turn_detection = (spec.turn_detection ?? 'gateway') as TurnDetection;

@@ -27,7 +27,7 @@ import { type ClosedTimeline, closeTimeline } from '../observe/timeline/closed.j
 import { TimelineRecorder } from '../observe/timeline/recorder.js';
 import { freezePlan } from '../plan/freeze.js';
 import type { PipelineRegistry } from '../plan/registry.js';
-import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
+import type { FrozenPlan, PipelineVersion, TurnBudgets } from '../plan/types.js';
 import { type QueuedEvent, Session } from './session.js';
 import { TimelineSessionRecorder } from './recorder.js';
 
@@ -55,6 +55,8 @@ export interface SessionManagerOptions {
   maxAudioFrameMs: number;
   /** Byte budget of each session's Data and Telemetry lanes. */
   laneMaxBytes?: number;
+  /** Budgets the operator configured for every pipeline that does not set its own (session_idle_ms, reconnect_grace_ms). */
+  budgetDefaults?: Readonly<Partial<TurnBudgets>>;
   timeline: { dir?: string; memoryRecords: number; memoryBytes?: number };
   metrics?: Metrics;
   logger?: Logger;
@@ -318,7 +320,7 @@ export class SessionManager {
     }
     const cached = this.frozen.get(key);
     if (cached) return { ok: true, plan: cached };
-    const result = freezePlan(version, (name) => linked.get(name));
+    const result = freezePlan(version, (name) => linked.get(name), this.opts.budgetDefaults);
     if (!result.ok) return result;
     if (this.frozen.size >= MAX_FROZEN_PLANS) this.frozen.delete(this.frozen.keys().next().value!);
     this.frozen.set(key, result.plan);

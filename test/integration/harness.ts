@@ -20,9 +20,10 @@ export interface KernelProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
-export async function startKernel(args: string[] = [], env: Record<string, string> = {}): Promise<KernelProcess> {
+/** `nodeArgs` go to node before the CLI (e.g. `--inspect=127.0.0.1:0` for test/support/kernel-heap.ts). */
+export async function startKernel(args: string[] = [], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<KernelProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "make build" (make test does) before the integration tests`);
-  const child = spawn(process.execPath, [CLI, 'serve', '--http-port', '0', '--grpc-port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--http-port', '0', '--grpc-port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, BATON_DEV_KEY: DEV_KEY, BATON_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,3 +45,4 @@ export async function kernelRss(http: string): Promise<number> {
 export function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
 }
+

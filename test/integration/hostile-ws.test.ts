@@ -22,7 +22,7 @@ import { type AnyEnvelope, ERROR_CODES } from '../../api/eventabi/index.js';
 import { KEYS } from '../../internal/config/keys.js';
 import { RawControlClient, controlMethods, decodeResponse, encodeRequest } from '../support/hostile-grpc.js';
 import { MiB, kernelRss, mib, scrape, total } from '../support/hostile-metrics.js';
-import { INSPECT_ARGS, type RetainedMemory, retainedMemory } from '../support/kernel-heap.js';
+import { INSPECT_ARGS, type MemorySnapshot, memoryGrowth, settledMemory } from '../support/kernel-heap.js';
 import {
   type Encoding,
   type Frame,
@@ -131,8 +131,7 @@ describe('gateway WebSocket under 10,000 hostile frames', () => {
   let kernel: KernelProcess;
   let timelineDir: string;
   let control: RawControlClient;
-  let baselineRss = 0;
-  let baselineRetained: RetainedMemory = { heapUsed: 0, external: 0 };
+  let baseline: MemorySnapshot;
   let probes = 0;
   let framesSent = 0;
   const problems = new Map<string, { count: number; example: string }>();
@@ -535,9 +534,7 @@ describe('gateway WebSocket under 10,000 hostile frames', () => {
     outcomes.clear();
     closeCodes.clear();
     framesSent = 0;
-    await settled();
-    baselineRetained = await retainedMemory(kernel.stderr);
-    baselineRss = await kernelRss(kernel.http);
+    baseline = await settledMemory(kernel, SETTLE_MS);
   }, 300_000);
 
   afterAll(async () => {
@@ -785,32 +782,12 @@ describe('gateway WebSocket under 10,000 hostile frames', () => {
     await client.closed();
   });
 
-  /** Waits until the kernel owns no session and holds no socket: the fuzz's sessions ended by themselves. */
-  async function settled(): Promise<void> {
-    const deadline = Date.now() + SETTLE_MS;
-    for (;;) {
-      const samples = await scrape(kernel.http);
-      const sessions = total(samples, 'baton_sessions');
-      const sockets = total(samples, 'baton_sockets');
-      if (sessions === 0 && sockets === 0) return;
-      if (Date.now() > deadline) throw new Error(`${sessions} sessions and ${sockets} sockets still open ${SETTLE_MS} ms after the fuzz: a session that never ends is a leak`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
   test(`once the fuzz's sessions have ended, the kernel retains at most ${RETAINED_GROWTH_BOUND / MiB} MiB more than after the warm-up and its RSS is within ${RSS_GROWTH_BOUND / MiB} MiB`, async () => {
     expect(kernel.child.exitCode).toBeNull();
-    await settled();
-    const retained = await retainedMemory(kernel.stderr);
-    const after = await kernelRss(kernel.http);
-    const growth = retained.heapUsed + retained.external - (baselineRetained.heapUsed + baselineRetained.external);
-    console.info(
-      `hostile ws memory after settling and a full GC: heap used ${mib(baselineRetained.heapUsed)} -> ${mib(retained.heapUsed)}, ` +
-        `external ${mib(baselineRetained.external)} -> ${mib(retained.external)}, retained growth ${mib(growth)} (bound ${mib(RETAINED_GROWTH_BOUND)}); ` +
-        `RSS ${mib(baselineRss)} -> ${mib(after)}, growth ${mib(after - baselineRss)} (bound ${mib(RSS_GROWTH_BOUND)})`,
-    );
-    expect(growth).toBeLessThanOrEqual(RETAINED_GROWTH_BOUND);
-    expect(after - baselineRss).toBeLessThanOrEqual(RSS_GROWTH_BOUND);
+    const growth = memoryGrowth(baseline, await settledMemory(kernel, SETTLE_MS));
+    console.info(`hostile ws memory after settling and a full GC: ${growth.text} (bounds ${mib(RETAINED_GROWTH_BOUND)} retained, ${mib(RSS_GROWTH_BOUND)} RSS)`);
+    expect(growth.retained).toBeLessThanOrEqual(RETAINED_GROWTH_BOUND);
+    expect(growth.rss).toBeLessThanOrEqual(RSS_GROWTH_BOUND);
   }, 60_000);
 });
 

@@ -46,3 +46,16 @@ export function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
 }
 
+/** Waits until the kernel owns no session and holds no socket: everything the test opened ended by itself. */
+export async function settled(http: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const samples = await scrape(http);
+    const sessions = total(samples, 'baton_sessions');
+    const sockets = total(samples, 'baton_sockets');
+    if (sessions === 0 && sockets === 0) return;
+    if (Date.now() > deadline) throw new Error(`${sessions} sessions and ${sockets} sockets still open after ${timeoutMs} ms: a session that never ends is a leak`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+

@@ -4,6 +4,7 @@
 // RSS alone keeps the allocator's high-water mark and the garbage of the last
 // burst, so it cannot tell a leak from a busy minute.
 import { WebSocket } from 'ws';
+import { kernelRss, mib, settled } from './hostile-metrics.js';
 
 export const INSPECT_ARGS = ['--inspect=127.0.0.1:0'];
 
@@ -55,3 +56,26 @@ export async function retainedMemory(stderr: readonly string[]): Promise<Retaine
     ws.close();
   }
 }
+
+export interface MemorySnapshot {
+  readonly retained: RetainedMemory;
+  readonly rss: number;
+}
+
+/** Waits until every session and socket of the kernel has ended, collects garbage, and reads retained memory and RSS. */
+export async function settledMemory(kernel: { readonly http: string; readonly stderr: readonly string[] }, settleMs: number): Promise<MemorySnapshot> {
+  await settled(kernel.http, settleMs);
+  const retained = await retainedMemory(kernel.stderr);
+  return { retained, rss: await kernelRss(kernel.http) };
+}
+
+/** Growth from one snapshot to a later one: retained (heap in use + external) and RSS, in bytes, and a line saying both. */
+export function memoryGrowth(before: MemorySnapshot, after: MemorySnapshot): { retained: number; rss: number; text: string } {
+  const retained = after.retained.heapUsed + after.retained.external - (before.retained.heapUsed + before.retained.external);
+  const rss = after.rss - before.rss;
+  const text =
+    `heap used ${mib(before.retained.heapUsed)} -> ${mib(after.retained.heapUsed)}, external ${mib(before.retained.external)} -> ${mib(after.retained.external)}, ` +
+    `retained growth ${mib(retained)}; RSS ${mib(before.rss)} -> ${mib(after.rss)}, growth ${mib(rss)}`;
+  return { retained, rss, text };
+}
+

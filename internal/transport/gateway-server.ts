@@ -25,7 +25,11 @@ import { type Encoding, IngressGate } from './ingress-gate.js';
 import { SocketBackpressure } from './socket-backpressure.js';
 import { refuseUpgrade } from './http-server.js';
 
-export const SUBPROTOCOLS: Readonly<Record<string, Encoding>> = { 'baton.v1.proto': 'proto', 'baton.v1.json': 'json' };
+// A Map, not an object: an offered name such as "constructor" must not match an inherited property.
+export const SUBPROTOCOLS: ReadonlyMap<string, Encoding> = new Map([
+  ['baton.v1.proto', 'proto'],
+  ['baton.v1.json', 'json'],
+]);
 
 /** What the gateway server needs from the session layer. */
 export interface StreamSessions {
@@ -66,7 +70,7 @@ export class GatewayServer {
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: (offered) => {
-        for (const name of offered) if (name in SUBPROTOCOLS) return name;
+        for (const name of offered) if (SUBPROTOCOLS.has(name)) return name;
         return false;
       },
     });
@@ -82,8 +86,8 @@ export class GatewayServer {
     const auth = this.opts.tenants.authenticateStream(token, route.session_id, this.opts.wallNow());
     if (!auth.ok) return refuseUpgrade(socket, 401, `unauthenticated: ${auth.reason}`);
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-    if (offered.length > 0 && !offered.some((p) => p in SUBPROTOCOLS)) {
-      return refuseUpgrade(socket, 400, `unsupported subprotocol; offer one of ${Object.keys(SUBPROTOCOLS).join(', ')}`);
+    if (offered.length > 0 && !offered.some((p) => SUBPROTOCOLS.has(p))) {
+      return refuseUpgrade(socket, 400, `unsupported subprotocol; offer one of ${[...SUBPROTOCOLS.keys()].join(', ')}`);
     }
     let session: Session | undefined;
     if (route.session_id !== undefined) {
@@ -100,7 +104,7 @@ export class GatewayServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
       // No subprotocol offered: the primary binary format.
-      const encoding: Encoding = SUBPROTOCOLS[ws.protocol] ?? 'proto';
+      const encoding: Encoding = SUBPROTOCOLS.get(ws.protocol) ?? 'proto';
       const connection = new GatewayConnection(ws, encoding, auth.tenant, this.opts);
       connections.track(ws, auth.tenant, route.session_id === undefined ? 'stream' : 'session_stream', (code, reason) => connection.close(code, reason));
       if (session) connection.bind(session);

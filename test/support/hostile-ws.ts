@@ -642,3 +642,20 @@ export function eventFrame(kind: Kind, payload: Record<string, unknown>, state: 
   const event = envelopeOf({ kind, payload, turn_id: '', seqGap: 1 }, state, over);
   return { frame: encode(event, state.encoding), id: event.id, seq: event.seq };
 }
+
+/** Opens a session on `/v1/stream` with session.start; resolves once session.started arrived, with the state for the next event. */
+export async function startStreamSession(
+  http: string,
+  key: string,
+  { encoding = 'proto', pipeline = 'demo', sample_rate = 16000 }: { encoding?: Encoding; pipeline?: string; sample_rate?: number } = {},
+): Promise<{ client: GatewayClient; state: StreamState }> {
+  const client = await GatewayClient.connect(`ws://${http}/v1/stream`, [encoding === 'json' ? 'baton.v1.json' : 'baton.v1.proto'], { authorization: `Bearer ${key}` });
+  if ('refused' in client) throw new Error(`upgrade refused ${client.status}: ${client.body}`);
+  const start = eventFrame('session.start', { pipeline, codec: 'pcm16', sample_rate }, { encoding, session_id: '', epoch: 0, lastSeq: 0 });
+  client.send(start.frame, encoding === 'proto');
+  const seen = await client.until(0, (r) => r.event?.kind === 'session.started');
+  if (typeof seen === 'string') throw new Error(`no session.started: ${seen}`);
+  const payload = (seen.event as AnyEnvelope & { kind: 'session.started' }).payload;
+  return { client, state: { encoding, session_id: payload.session_id, epoch: payload.epoch, lastSeq: start.seq } };
+}
+

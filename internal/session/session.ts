@@ -12,13 +12,14 @@ import { EgressFence } from '../fence/fence.js';
 import { audioMs } from '../../api/eventabi/audio-format.js';
 import { type AbiError, abiError } from '../../api/eventabi/errors.js';
 import { SessionLanes } from '../lanes/session-lanes.js';
-import { type Vad, createVad, vadOptionsFromConfig } from '../nodes/builtin/vad-energy.js';
+import type { Vad } from '../nodes/builtin/vad-energy.js';
+import { sessionTurnDetector } from '../nodes/turn-detection.js';
 import type { LaneAction } from '../lanes/session-lanes.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { NodeHost } from '../nodes/types.js';
 import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
-import { IngressGate } from '../transport/ingress-gate.js';
+import { type Encoding, type GateResult, IngressGate } from '../ingress/ingress-gate.js';
 import { type PreTurnChecks, decidePreTurn } from '../turn/gate.js';
 import { type EgressSink, SessionEgress } from './egress.js';
 import { ConversationHistory, PendingInput } from './input.js';
@@ -168,15 +169,14 @@ export class Session {
   }
 
   private createVad(): Vad | undefined {
-    if (this.plan.turn_detection !== 'node') return undefined;
-    const node = this.plan.nodes.find((n) => n.builtin === 'vad_energy');
-    if (!node) return undefined;
-    const options = vadOptionsFromConfig(node.config, { codec: this.codec, sample_rate: this.sample_rate });
-    if (!options.ok) {
-      this.deps.logger?.warn({ session_id: this.id, problem: options.problem }, 'vad node misconfigured; node turn detection is off');
-      return undefined;
-    }
-    return createVad(options.value);
+    return sessionTurnDetector(this.plan, { codec: this.codec, sample_rate: this.sample_rate }, (problem) =>
+      this.deps.logger?.warn({ session_id: this.id, problem }, 'vad node misconfigured; node turn detection is off'),
+    );
+  }
+
+  /** Runs one gateway frame through this session's ingress gate (decode, validation, seq, format, epoch). */
+  admit(frame: Uint8Array | string, encoding: Encoding): GateResult {
+    return this.gate.admit(frame, encoding);
   }
 
   get ended(): boolean {

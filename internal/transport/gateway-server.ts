@@ -21,7 +21,7 @@ import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';
 import type { Session } from '../session/session.js';
 import type { Connections } from './connections.js';
-import { type Encoding, IngressGate } from './ingress-gate.js';
+import { type Encoding, IngressGate } from '../ingress/ingress-gate.js';
 import { SocketBackpressure } from './socket-backpressure.js';
 import { refuseUpgrade } from './http-server.js';
 

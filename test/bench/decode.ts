@@ -4,7 +4,7 @@
 import protobuf from 'protobufjs';
 import { type AnyEnvelope, SCHEMA_VERSION, encodeBinary, encodeJson } from '../../api/eventabi/index.js';
 import { protoFile } from '../../api/proto-files.js';
-import { IngressGate } from '../../internal/transport/ingress-gate.js';
+import { IngressGate } from '../../internal/ingress/ingress-gate.js';
 import { report, summarize } from './stats.js';
 
 const FRAMES = 200_000;

@@ -152,7 +152,7 @@ describe('valid input the contract allows', () => {
   });
 
   it('decodes egress kinds too: direction is enforced by the ingress gate, not by the codec', () => {
-    // A gateway sending turn.opened is refused with unknown_kind by internal/transport/ingress-gate.ts;
+    // A gateway sending turn.opened is refused with unknown_kind by internal/ingress/ingress-gate.ts;
     // the codec is shared by both directions, so it must accept every kind of the table.
     const text = '{"v":"1.0","id":"g-1","session_id":"s-1","turn_id":"t-1","epoch":"3","seq":1,"kind":"turn.opened","payload":{"plan_hash":"ab","seed":"5"}}';
     const event = decoded(decodeJson(text));

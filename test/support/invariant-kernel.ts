@@ -19,7 +19,7 @@ import type { EgressSink } from '../../internal/session/egress.js';
 import { SessionManager } from '../../internal/session/manager.js';
 import type { TimelineSessionRecorder } from '../../internal/session/recorder.js';
 import type { QueuedEvent, Session } from '../../internal/session/session.js';
-import type { GateResult } from '../../internal/transport/ingress-gate.js';
+import type { GateResult } from '../../internal/ingress/ingress-gate.js';
 
 export const HOLDER = 'sim-kernel';
 

@@ -14,7 +14,7 @@ import type { PipelineSpec } from '../../internal/plan/types.js';
 import type { EgressSink } from '../../internal/session/egress.js';
 import { type LinkedScripts, SessionManager } from '../../internal/session/manager.js';
 import type { QueuedEvent, Session } from '../../internal/session/session.js';
-import type { GateResult } from '../../internal/transport/ingress-gate.js';
+import type { GateResult } from '../../internal/ingress/ingress-gate.js';
 
 export interface SimOptions {
   limits?: Partial<AdmissionLimits>;

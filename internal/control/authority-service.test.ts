@@ -87,7 +87,7 @@ async function speaking(w: World): Promise<SimSession> {
   g.send('turn.request', { text: LONG_TEXT });
   await w.sim.advance(300);
   expect(g.kinds((e) => e.kind === 'audio.out').length).toBeGreaterThan(0);
-  expect(g.session.activeTurn?.turn_id).toBe('t-1');
+  expect(g.session.snapshot().active_turn?.turn_id).toBe('t-1');
   return g;
 }
 
@@ -136,7 +136,7 @@ describe('GetLease, AcquireLease and RenewLease on a session this kernel runs', 
     expect(answer).toMatchObject({ ok: false, code: 'FAILED_PRECONDITION' });
     expect((answer as { details: string }).details).toContain(`held by ${SELF} at epoch ${g.session.epoch}`);
     expect(leaseOf(await w.call('GetLease', { session_id: g.id }))).toMatchObject({ holder: SELF, epoch: g.session.epoch });
-    expect(g.session.activeAuthority()).toBe(true);
+    expect(g.session.authoritative).toBe(true);
   });
 
   test('RenewLease with the current epoch extends the lease; a wrong or zero epoch is ABORTED and changes nothing', async () => {
@@ -153,7 +153,7 @@ describe('GetLease, AcquireLease and RenewLease on a session this kernel runs', 
       const answer = await w.call('RenewLease', { session_id: g.id, epoch: wrong });
       expect(answer, `epoch ${wrong}`).toMatchObject({ ok: false, code: 'ABORTED' });
     }
-    expect(g.session.activeAuthority()).toBe(true);
+    expect(g.session.authoritative).toBe(true);
   });
 });
 
@@ -221,7 +221,7 @@ describe('ReleaseLease and leases of sessions that ended here', () => {
       expect(await w.call('ReleaseLease', { session_id: g.id, epoch: wrong }), `epoch ${wrong}`).toMatchObject({ ok: false, code: 'ABORTED' });
     }
     expect(g.session.ended).toBe(false);
-    expect(g.session.activeAuthority()).toBe(true);
+    expect(g.session.authoritative).toBe(true);
   });
 
   test('a session closed normally: its free lease can be acquired by another holder with a higher epoch, then renewed, transferred and released by epoch', async () => {
@@ -335,7 +335,7 @@ describe('errors every method shares', () => {
     }
     expect(leaseOf(await w.call('GetLease', { session_id: g.id }))).toEqual(before);
     expect(g.kinds()).not.toContain('output.clear');
-    expect(g.session.activeAuthority()).toBe(true);
+    expect(g.session.authoritative).toBe(true);
   });
 
   test('a lease backend that cannot answer makes every method UNAVAILABLE, and nothing is fenced on its account', async () => {
@@ -359,7 +359,7 @@ describe('errors every method shares', () => {
         expect(answer, `${method} key=${key}`).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
       }
     }
-    expect(g.session.activeAuthority()).toBe(true);
+    expect(g.session.authoritative).toBe(true);
   });
 });
 
@@ -399,7 +399,7 @@ describe('lease invariants over random control-plane histories', () => {
         };
         for (const o of ops) {
           if (o.t === 'speak') {
-            if (running && !g.session.activeTurn) g.send('turn.request', { text: LONG_TEXT });
+            if (running && !g.session.snapshot().active_turn) g.send('turn.request', { text: LONG_TEXT });
             await w.sim.advance(100);
             continue;
           }

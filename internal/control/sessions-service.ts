@@ -36,7 +36,8 @@ function sessionOf(opts: SessionsServiceOptions, ctx: CallContext, session_id: s
 }
 
 export function describeSession(session: Session, holder: string): Record<string, unknown> {
-  const turn = session.activeTurn;
+  const view = session.snapshot();
+  const turn = view.active_turn;
   return {
     session_id: session.id,
     pipeline: session.version.name,
@@ -48,11 +49,11 @@ export function describeSession(session: Session, holder: string): Record<string
     state: session.ended ? 'ended' : 'open',
     active_turn_id: turn?.turn_id ?? '',
     turn_state: turn?.state ?? '',
-    turns: session.turnCount,
-    connected: session.connected,
+    turns: view.turns_opened,
+    connected: view.connected,
     created_at_ms: session.created_at_ms,
     // The lease holder as far as this kernel knows: itself while it speaks for the session.
-    holder: session.activeAuthority() ? holder : '',
+    holder: view.authoritative ? holder : '',
   };
 }
 
@@ -127,7 +128,7 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
         const session_id = requireField(req.session_id, 'session_id');
         const turn_id = requireField(req.turn_id, 'turn_id');
         const session = sessionOf(opts, ctx, session_id);
-        if (req.epoch === 0 || req.epoch !== session.epoch || !session.activeAuthority()) {
+        if (req.epoch === 0 || req.epoch !== session.epoch || !session.authoritative) {
           throw new ServiceError(grpc.status.ABORTED, `epoch ${req.epoch} is not the current epoch of session ${session_id}; refresh authority and retry`);
         }
         const result = session.cancel('turn', turn_id, req.reason || 'cancelled_by_control_plane');

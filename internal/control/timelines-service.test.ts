@@ -110,7 +110,7 @@ async function kernel(opts: { memoryRecords?: number; dir?: boolean; endedSessio
     },
     /** Sends `count` text.in events of `size` characters through the session's real ingress gate. */
     feed(session: Session, count: number, size = 16): void {
-      const start = session.gate.expectedAfterSeq;
+      const start = session.ingressSeq;
       for (let i = 1; i <= count; i++) {
         const event = {
           v: SCHEMA_VERSION,
@@ -124,7 +124,7 @@ async function kernel(opts: { memoryRecords?: number; dir?: boolean; endedSessio
           wall_ms: 0,
           payload: { text: 'x'.repeat(size) },
         } as unknown as AnyEnvelope;
-        const admitted = session.gate.admit(encodeBinary(event), 'proto');
+        const admitted = session.admit(encodeBinary(event), 'proto');
         if (!admitted.ok) throw new Error(admitted.error.message);
         session.ingest(admitted.event);
         scheduler.drainSync();

@@ -3,15 +3,7 @@
 // timeline and writes it to the attached stream. `seq` continues across
 // reconnections. It never queues: pacing happens before an event gets here.
 import { hash } from 'node:crypto';
-import {
-  type AnyEnvelope,
-  type EgressKind,
-  type Envelope,
-  type Payloads,
-  SCHEMA_VERSION,
-  encodeBinary,
-  encodeJson,
-} from '../../api/eventabi/index.js';
+import { type AnyEnvelope, type EgressKind, type Payloads, encodeBinary, encodeJson, envelope } from '../../api/eventabi/index.js';
 import type { Clock } from '../determinism/clock.js';
 import type { EgressFence } from '../fence/fence.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -123,24 +115,14 @@ export class SessionEgress {
   }
 
   /**
-   * Sends one event. `openTurn` is the turn that may still speak; the fence
-   * refuses output of any other turn and of fenced turns.
+   * Sends one event of `turn_id` ('' for session events). The fence decides
+   * whether it may pass: a fenced turn, a turn that is not the one speaking,
+   * or a lost lease refuse it here, at the last hop.
    */
-  send<K extends EgressKind>(kind: K, payload: Payloads[K], turn_id: string, openTurn: string | undefined, media_ms = 0): SendResult {
-    const draft: Envelope<K> = {
-      v: SCHEMA_VERSION,
-      id: '',
-      session_id: this.opts.session_id,
-      turn_id,
-      epoch: this.opts.authority.heldEpoch(),
-      seq: 0,
-      kind,
-      media_ms,
-      wall_ms: 0,
-      payload,
-    };
+  send<K extends EgressKind>(kind: K, payload: Payloads[K], turn_id: string, media_ms = 0): SendResult {
+    const draft = envelope(kind, payload, { session_id: this.opts.session_id, turn_id, epoch: this.opts.authority.heldEpoch(), media_ms });
     const event = draft as unknown as AnyEnvelope;
-    const verdict = this.opts.fence.egressVerdict(event, openTurn, this.opts.authority);
+    const verdict = this.opts.fence.egressVerdict(event, this.opts.authority);
     if (!verdict.ok) {
       this.opts.metrics?.egressFenced.inc({ reason: verdict.reason });
       this.opts.recorder.egressRefused(event, verdict.reason);
@@ -162,6 +144,6 @@ export class SessionEgress {
 
   /** Sends an event that belongs to no turn. */
   sendSessionEvent<K extends EgressKind>(kind: K, payload: Payloads[K]): SendResult {
-    return this.send(kind, payload, '', undefined);
+    return this.send(kind, payload, '');
   }
 }

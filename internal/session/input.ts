@@ -51,6 +51,11 @@ export class PendingInput {
     this.audioBytesHeld = 0;
   }
 
+  /** What is held now, for the session snapshot. */
+  get held(): { text_chars: number; audio_bytes: number; dropped_audio_bytes: number } {
+    return { text_chars: this.text.length, audio_bytes: this.audioBytesHeld, dropped_audio_bytes: this.droppedAudioBytes };
+  }
+
   get hasInput(): boolean {
     return this.text.length > 0 || this.audio.length > 0;
   }

@@ -1,55 +1,52 @@
-// One session, as long as the call lives: its ingress gate, lanes, lease,
-// egress and timeline, its pending user input and heard history, and at most
-// one active turn. Every ingress event is recorded, then either handled at
-// once (cancel and barge-in never wait) or queued on its lane for the
-// scheduler. It owns turn decisions for this session and nothing else.
-import type { AnyEnvelope, Codec, Envelope } from '../../api/eventabi/kinds.js';
-import { KINDS } from '../../api/eventabi/kinds.js';
-import { type AbortReason, CLOSE_CODES, type ErrorCode } from '../../api/eventabi/vocabulary.js';
-import type { Clock, TimerHandle } from '../determinism/clock.js';
-import { turnSeed } from '../determinism/seeds.js';
-import { EgressFence } from '../fence/fence.js';
-import { audioMs } from '../../api/eventabi/audio-format.js';
+// One session, as long as the call lives: the coordinator of its parts (the
+// ingress gate, lanes, connection lifetime, proposals, barge-in policy, cancel
+// scopes and egress, timeline). Every ingress event is recorded, then either
+// handled at once (cancel and barge-in never wait) or queued on its lane for
+// the scheduler. It owns turn decisions for this session and nothing else;
+// other modules read it through `snapshot()`.
+import { type AbortReason, type AnyEnvelope, CLOSE_CODES, type Codec, type Envelope, type ErrorCode, audioMs } from '../../api/eventabi/index.js';
 import { type AbiError, abiError } from '../../api/eventabi/errors.js';
-import { SessionLanes } from '../lanes/session-lanes.js';
-import type { Vad } from '../nodes/builtin/vad-energy.js';
-import { sessionTurnDetector } from '../nodes/turn-detection.js';
-import type { LaneAction } from '../lanes/session-lanes.js';
-import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
-import type { NodeHost } from '../nodes/types.js';
-import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
+import type { Clock } from '../determinism/clock.js';
+import { turnSeed } from '../determinism/seeds.js';
+import { EgressFence, type FenceClosing } from '../fence/fence.js';
 import { type Encoding, type GateResult, IngressGate } from '../ingress/ingress-gate.js';
-import { type PreTurnChecks, decidePreTurn } from '../turn/gate.js';
+import { SessionLanes } from '../lanes/session-lanes.js';
+import type { GraphFailure, NodeHost, Vad } from '../nodes/index.js';
+import { sessionTurnDetector } from '../nodes/turn-detection.js';
+import { type Logger, sessionLogger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
+import type { PreTurnChecks } from '../turn/gate.js';
+import { type BargeInPolicy, bargeInPolicy } from './barge-in.js';
+import { ConnectionLifetime } from './connection.js';
 import { type EgressSink, SessionEgress } from './egress.js';
 import { ConversationHistory, PendingInput } from './input.js';
+import { type QueuedEvent, mergeTextIn, queuedEvent } from './lane-items.js';
+import { PressureReporter } from './pressure.js';
+import { type ProposalSource, type SessionAuthority, type TurnDecisionResult, TurnProposals, epochCurrent } from './proposals.js';
 import type { SessionRecorder } from './recorder.js';
+import { type SessionSnapshot, laneSnapshots } from './snapshot.js';
+import { lookupTurn, turnIdFor } from './turn-ids.js';
 import { type TurnOutcome, TurnRuntime } from './turn-runtime.js';
 
-export interface QueuedEvent {
-  readonly lane: 'control' | 'data' | 'telemetry';
-  readonly seq: number;
-  readonly kind: string;
-  readonly barrier?: boolean;
-  readonly prevSeq: number;
-  readonly bytes: number;
-  readonly event: AnyEnvelope;
-}
+export type { QueuedEvent } from './lane-items.js';
+export type { ProposalSource, SessionAuthority, TurnDecisionResult } from './proposals.js';
+export type { SessionSnapshot, TurnSnapshot } from './snapshot.js';
+export { turnIdFor } from './turn-ids.js';
 
-export interface SessionAuthority {
-  readonly epoch: number;
-  isAuthoritative(epoch?: number): boolean;
-}
+/** Node failure messages reach the log bounded: a provider's error text can be long. */
+const MAX_LOGGED_MESSAGE_CHARS = 512;
 
 export interface SessionDeps {
   clock: Clock;
   host: NodeHost;
   recorder: SessionRecorder;
   authority: SessionAuthority;
-  admitTurn: () => ReturnType<PreTurnChecks['admit']>;
-  freeze: () => ReturnType<PreTurnChecks['freeze']>;
+  admitTurn: PreTurnChecks['admit'];
+  freeze: PreTurnChecks['freeze'];
   notifyScheduler: (session: Session) => void;
   metrics?: Metrics;
+  /** The kernel's logger; the session logs through a child bound to its session_id and epoch. */
   logger?: Logger;
   maxAudioFrameMs: number;
   /** Byte budget of each of the Data and Telemetry lanes (see SessionLanes). */
@@ -72,15 +69,6 @@ export interface SessionInit {
   afterSeq?: number;
 }
 
-export type ProposalSource = 'turn.request' | 'speech.stopped' | 'vad' | 'grpc';
-
-export interface TurnDecisionResult {
-  outcome: 'opened' | 'rejected' | 'deferred' | 'stale_epoch';
-  turn_id: string;
-  reason: string;
-  plan_hash: string;
-}
-
 export type CancelResult =
   | { ok: true; fenced: boolean; played_ms: number }
   | { ok: false; code: Extract<ErrorCode, 'not_found' | 'turn_closed' | 'stale_epoch'>; message: string };
@@ -96,32 +84,31 @@ export class Session {
   readonly sample_rate: number;
   readonly seed: number;
   readonly created_at_ms: number;
-  readonly gate: IngressGate;
+  /** The scheduler's handle on this session's queues (SchedulableSession); nothing else reads them. */
   readonly lanes: SessionLanes<QueuedEvent>;
-  readonly fence = new EgressFence();
-  readonly egress: SessionEgress;
-  readonly history = new ConversationHistory();
-  readonly pending: PendingInput;
+  private readonly gate: IngressGate;
+  private readonly fence: EgressFence;
+  private readonly egress: SessionEgress;
+  private readonly connection: ConnectionLifetime;
+  private readonly proposals: TurnProposals;
+  private readonly bargeIn: BargeInPolicy;
+  private readonly pressure: PressureReporter;
+  private readonly history = new ConversationHistory();
+  private readonly pending: PendingInput;
+  private readonly log: Logger | undefined;
   private turn: TurnRuntime | undefined;
   private turnsOpened = 0;
   private state: 'open' | 'ending' | 'ended' = 'open';
-  private speechActive = false;
-  private confirmTimer: TimerHandle | undefined;
-  private graceTimer: TimerHandle | undefined;
-  private idleTimer: TimerHandle | undefined;
-  private transportLost = false;
-  private lostAuthority: { owner?: string } | undefined;
+  private lostAuthority = false;
   private readonly watchers = new Set<(event: AnyEnvelope) => void>();
   /** Node-side end-of-turn detection (turn_detection `node`), fed with caller audio on the Data lane. */
   private readonly vad: Vad | undefined;
   /** Caller audio received so far, in ms: the VAD's timebase (gateways may omit media_ms). */
   private mediaMs = 0;
-  /** A run of ingress drops not yet announced: sent as one drop.notice when the run ends. */
   /** The seq of the last ingress event this session took, in any lane (0 before the first). */
   private lastIngestSeq = 0;
   /** The seq of the last ingress event written to the timeline. */
   private lastRecordedSeq = 0;
-  private pendingDrop: { lane: 'control' | 'data' | 'telemetry'; reason: string; seq_from: number; seq_to: number } | undefined;
 
   constructor(
     init: SessionInit,
@@ -135,22 +122,20 @@ export class Session {
     this.sample_rate = init.sample_rate;
     this.seed = init.seed;
     this.created_at_ms = init.created_at_ms;
-    this.pending = new PendingInput({ codec: init.codec, sample_rate: init.sample_rate });
+    const heldEpoch = deps.authority.epoch;
+    this.log = deps.logger ? sessionLogger(deps.logger, init.session_id, heldEpoch) : undefined;
+    const format = { codec: init.codec, sample_rate: init.sample_rate };
+    this.pending = new PendingInput(format);
     this.gate = new IngressGate({
       session_id: init.session_id,
-      format: { codec: init.codec, sample_rate: init.sample_rate },
+      format,
       maxAudioFrameMs: deps.maxAudioFrameMs,
       currentEpoch: () => (deps.authority.isAuthoritative() ? deps.authority.epoch : 0),
       afterSeq: init.afterSeq ?? 0,
       epochCheckedByTurnGate: (event) => this.isProposal(event),
       validateInSession: (event) => this.validatePlaybackAck(event),
     });
-    this.lanes = new SessionLanes<QueuedEvent>(init.plan.lanes, {
-      onAction: (action) => this.onLaneAction(action),
-      merge: mergeTextIn,
-      ...(deps.laneMaxBytes !== undefined ? { maxLaneBytes: deps.laneMaxBytes } : {}),
-    });
-    const heldEpoch = deps.authority.epoch;
+    this.fence = new EgressFence({ now: () => deps.clock.now(), onClosing: (closing) => this.recordFence(closing) });
     this.egress = new SessionEgress({
       session_id: init.session_id,
       clock: deps.clock,
@@ -164,39 +149,53 @@ export class Session {
       // A gateway reading slower than the turn speaks: recorded so replay and the operator page show why output paused.
       onBackpressure: (state) => deps.recorder.decision('flow', state === 'xoff' ? 'egress_xoff' : 'egress_xon', 'socket_buffer', {}),
     });
-    this.vad = this.createVad();
-    this.armIdleTimer();
-  }
-
-  private createVad(): Vad | undefined {
-    return sessionTurnDetector(this.plan, { codec: this.codec, sample_rate: this.sample_rate }, (problem) =>
-      this.deps.logger?.warn({ session_id: this.id, problem }, 'vad node misconfigured; node turn detection is off'),
-    );
-  }
-
-  /** Runs one gateway frame through this session's ingress gate (decode, validation, seq, format, epoch). */
-  admit(frame: Uint8Array | string, encoding: Encoding): GateResult {
-    return this.gate.admit(frame, encoding);
+    this.pressure = new PressureReporter({ recorder: deps.recorder, egress: this.egress, metrics: deps.metrics });
+    this.lanes = new SessionLanes<QueuedEvent>(init.plan.lanes, {
+      onAction: (action) => this.pressure.report(action),
+      merge: mergeTextIn,
+      ...(deps.laneMaxBytes !== undefined ? { maxLaneBytes: deps.laneMaxBytes } : {}),
+    });
+    this.proposals = new TurnProposals({
+      authority: deps.authority,
+      admitTurn: deps.admitTurn,
+      freeze: deps.freeze,
+      recorder: deps.recorder,
+      egress: this.egress,
+      metrics: deps.metrics,
+    });
+    this.bargeIn = bargeInPolicy(init.plan.barge_in, {
+      clock: deps.clock,
+      cancel: (turn) => this.cancel('turn', turn.turn_id, 'barge_in'),
+      resumed: (turn) => deps.recorder.decision('barge_in', 'resumed', 'speech_shorter_than_min_speech_ms', {}, turn.turn_id),
+    });
+    this.connection = new ConnectionLifetime({
+      clock: deps.clock,
+      egress: this.egress,
+      reconnectGraceMs: init.plan.budgets.reconnect_grace_ms,
+      idleMs: init.plan.budgets.session_idle_ms,
+      onGraceExpired: () => this.turn?.abort('transport_lost'),
+      onIdle: () => this.end('idle_timeout'),
+    });
+    this.vad = sessionTurnDetector(this.plan, format, (problem) => this.log?.warn({ problem }, 'vad node misconfigured; node turn detection is off'));
   }
 
   get ended(): boolean {
     return this.state === 'ended';
   }
 
-  get activeTurn(): TurnRuntime | undefined {
-    return this.turn;
-  }
-
-  get turnCount(): number {
-    return this.turnsOpened;
-  }
-
-  get connected(): boolean {
-    return this.egress.attached;
-  }
-
+  /** The epoch this kernel holds (or last held) for the session. */
   get epoch(): number {
     return this.deps.authority.epoch;
+  }
+
+  /** True while this kernel holds the session's lease and may speak. */
+  get authoritative(): boolean {
+    return this.deps.authority.isAuthoritative();
+  }
+
+  /** Seq of the last ingress event the gate accepted (a producer inside the kernel numbers its next event after it). */
+  get ingressSeq(): number {
+    return this.gate.expectedAfterSeq;
   }
 
   /** Where this session records its timeline. */
@@ -204,9 +203,42 @@ export class Session {
     return this.deps.recorder;
   }
 
-  /** True while this kernel holds the session's lease and may speak. */
-  activeAuthority(): boolean {
-    return this.deps.authority.isAuthoritative();
+  /** The session as it is now, as plain values. */
+  snapshot(): SessionSnapshot {
+    const turn = this.turn && !this.turn.isClosed ? this.turn : undefined;
+    return {
+      session_id: this.id,
+      tenant: this.tenant,
+      pipeline: this.version.name,
+      pipeline_version: this.version.version,
+      codec: this.codec,
+      sample_rate: this.sample_rate,
+      seed: this.seed,
+      created_at_ms: this.created_at_ms,
+      state: this.state,
+      epoch: this.deps.authority.epoch,
+      authoritative: this.deps.authority.isAuthoritative(),
+      connected: this.connection.attached,
+      turns_opened: this.turnsOpened,
+      active_turn: turn
+        ? {
+            turn_id: turn.turn_id,
+            plan: turn.plan,
+            state: turn.state,
+            fenced: turn.fenced,
+            played_ms: turn.playedMs,
+            sent_audio_ms: turn.sentAudioMs,
+            generated_ms: turn.generatedSoFarMs,
+            output_ended: turn.outputEnded,
+          }
+        : undefined,
+      lanes: laneSnapshots(this.lanes),
+      ingress_seq: this.gate.expectedAfterSeq,
+      egress_seq: this.egress.lastSeq,
+      pending: this.pending.held,
+      history: [...this.history.all],
+      fence: { entries: this.fence.size, late_after_cancel: this.fence.lateAfterCancel, session_fenced: this.fence.sessionFenced },
+    };
   }
 
   /** Subscribes to every event that passes this session's last hop. */
@@ -223,13 +255,7 @@ export class Session {
       sink.close(CLOSE_CODES.normal, 'session ended');
       return;
     }
-    const previous = this.egress.attach(sink);
-    previous?.close(CLOSE_CODES.replaced, 'replaced by a newer connection');
-    this.deps.clock.clearTimer(this.graceTimer);
-    this.graceTimer = undefined;
-    this.transportLost = false;
-    this.deps.clock.clearTimer(this.idleTimer);
-    this.idleTimer = undefined;
+    this.connection.attach(sink);
     this.egress.sendSessionEvent('session.started', {
       session_id: this.id,
       epoch: this.deps.authority.epoch,
@@ -244,27 +270,25 @@ export class Session {
   /** The stream went away: the active turn aborts after the reconnect grace; the session ends when idle. */
   detach(sink: EgressSink): void {
     if (this.state === 'ended') return;
-    this.egress.detach(sink);
-    if (this.egress.attached) return;
-    // A late close of an older connection must not leave a second grace timer behind.
-    this.deps.clock.clearTimer(this.graceTimer);
-    this.graceTimer = this.deps.clock.setTimer(this.plan.budgets.reconnect_grace_ms, () => {
-      this.graceTimer = undefined;
-      this.transportLost = true;
-      this.turn?.abort('transport_lost');
-    });
-    this.armIdleTimer();
+    this.connection.detach(sink);
   }
 
-  private armIdleTimer(): void {
-    this.deps.clock.clearTimer(this.idleTimer);
-    this.idleTimer = this.deps.clock.setTimer(this.plan.budgets.session_idle_ms, () => {
-      this.idleTimer = undefined;
-      if (!this.egress.attached) this.end('idle_timeout');
-    });
+  /** Whether output may be written now (the attached transport is under its bound). */
+  get writable(): boolean {
+    return this.egress.writable;
   }
 
   // ------------------------------------------------------------ ingress
+
+  /** Runs one gateway frame through this session's ingress gate (decode, validation, seq, format, epoch). */
+  admit(frame: Uint8Array | string, encoding: Encoding): GateResult {
+    return this.gate.admit(frame, encoding);
+  }
+
+  /** Counts a frame refused before decoding (wrong frame type) like any invalid event of this session. */
+  refuse(error: AbiError): GateResult {
+    return this.gate.refuse(error);
+  }
 
   /** Takes one event the gate accepted. Cancel and barge-in are handled in this tick; the rest is queued. */
   ingest(event: AnyEnvelope, raw?: Uint8Array): IngestResult {
@@ -276,7 +300,8 @@ export class Session {
     }
     if (event.kind === 'cancel') {
       this.lastIngestSeq = event.seq;
-      this.handleCancelEvent(event);
+      const result = this.cancel(event.payload.scope, event.turn_id, event.payload.reason);
+      if (!result.ok) this.sendError(result.code, result.message, event.id);
       return { status: 'accepted' };
     }
     // Playback acks report what already played: applied at once, so a cancel that
@@ -286,17 +311,8 @@ export class Session {
       this.handlePlayback(event);
       return { status: 'accepted' };
     }
-    if (event.kind === 'speech.started') this.onSpeechStarted();
-    const proposal = this.isProposal(event);
-    const item: QueuedEvent = {
-      lane: KINDS[event.kind].lane,
-      seq: event.seq,
-      kind: event.kind,
-      barrier: proposal,
-      prevSeq: this.lastIngestSeq,
-      bytes: queuedBytes(event),
-      event,
-    };
+    if (event.kind === 'speech.started') this.bargeIn.speechStarted(this.turn);
+    const item = queuedEvent(event, this.isProposal(event), this.lastIngestSeq);
     const offered = this.lanes.offer(item);
     if (offered.status === 'blocked') {
       if (!this.lanes.blockExpired(item.lane, this.deps.clock.now())) return { status: 'blocked' };
@@ -317,11 +333,11 @@ export class Session {
   /** Called by the scheduler for each queued event, in lane order. Never throws: a failure is reported, not propagated. */
   deliver(item: QueuedEvent): void {
     if (this.state !== 'open') return;
-    this.flushDropNotice();
+    this.pressure.flush();
     try {
       this.process(item.event);
     } catch (err) {
-      this.deps.logger?.error({ session_id: this.id, err, kind: item.kind }, 'processing an event failed');
+      this.log?.error({ err, kind: item.kind }, 'processing an event failed');
       this.sendError('internal', `the kernel failed to process ${item.kind}`, item.event.id);
     }
   }
@@ -348,9 +364,6 @@ export class Session {
       case 'session.end':
         this.end(event.payload.reason || 'gateway_ended');
         return;
-      case 'dtmf':
-      case 'telemetry':
-        return;
       default:
         return;
     }
@@ -359,121 +372,6 @@ export class Session {
   private isProposal(event: AnyEnvelope): boolean {
     if (event.kind === 'turn.request') return true;
     return event.kind === 'speech.stopped' && this.plan.turn_detection === 'gateway';
-  }
-
-  // ------------------------------------------------------------ turns
-
-  /** Runs the pre-turn gate and opens a turn when it passes; pre-turn outcomes go to the stream. */
-  propose(source: ProposalSource, epoch: number, text?: string): TurnDecisionResult {
-    const started = performance.now();
-    const decided = this.decide(source, epoch, text);
-    this.deps.metrics?.turnOpenSeconds.observe((performance.now() - started) / 1000);
-    this.deps.metrics?.preTurnOutcomes.inc({ outcome: decided.outcome, reason: decided.outcome === 'opened' ? '' : decided.reason });
-    return decided;
-  }
-
-  private decide(source: ProposalSource, epoch: number, text?: string): TurnDecisionResult {
-    const refuse = (outcome: 'rejected' | 'deferred' | 'stale_epoch', reason: string, step: string): TurnDecisionResult => {
-      this.deps.recorder.decision(step, outcome, reason, { source });
-      const kind = outcome === 'rejected' ? 'turn.rejected' : outcome === 'deferred' ? 'turn.deferred' : 'turn.stale_epoch';
-      this.egress.sendSessionEvent(kind, { reason });
-      return { outcome, turn_id: '', reason, plan_hash: '' };
-    };
-    if (this.state !== 'open') return refuse('rejected', 'session_ending', 'state');
-    // DESIGN 4.1: the epoch decides before state, so a stale holder learns to refresh authority.
-    if (this.turn && !this.epochCurrent(epoch)) return refuse('stale_epoch', this.staleReason(epoch), 'authority');
-    if (this.turn) return refuse('rejected', 'turn_active', 'state');
-    const decision = decidePreTurn(epoch, {
-      admit: this.deps.admitTurn,
-      authoritative: (e) => e !== 0 && this.deps.authority.isAuthoritative(e),
-      currentEpoch: () => (this.deps.authority.isAuthoritative() ? this.deps.authority.epoch : 0),
-      freeze: this.deps.freeze,
-    });
-    if (decision.outcome !== 'opened') return refuse(decision.outcome, decision.reason, decision.step);
-    const plan = decision.plan;
-    this.deps.recorder.decision('admission', 'admitted', '', { source });
-    this.deps.recorder.decision('authority', 'held', '', { epoch: String(epoch) });
-    this.turnsOpened += 1;
-    const ordinal = this.turnsOpened;
-    const turn_id = turnIdFor(ordinal);
-    const seed = turnSeed(this.seed, ordinal, plan.plan_hash);
-    this.deps.recorder.planFrozen(plan, seed, turn_id);
-    const input = this.pending.take(text);
-    const turn = new TurnRuntime({
-      turn_id,
-      ordinal,
-      plan,
-      seed,
-      ticket: decision.ticket,
-      clock: this.deps.clock,
-      egress: this.egress,
-      fence: this.fence,
-      host: this.deps.host,
-      format: { codec: this.codec, sample_rate: this.sample_rate },
-      standingAbortReasons: () => this.standingAbortReasons(),
-      onUserTranscript: (userText) => this.history.add('user', userText),
-      onNodeInvocation: (record, id) => {
-        if (!this.deps.recorder.nodeInvocation(record, id)) this.turn?.abort('evidence_unavailable');
-      },
-      onClosed: (closed, outcome) => this.onTurnClosed(closed, outcome),
-      onFailure: (message) => this.deps.logger?.error({ session_id: this.id, turn_id }, message),
-    });
-    this.turn = turn;
-    turn.start(input);
-    return { outcome: 'opened', turn_id, reason: '', plan_hash: plan.plan_hash };
-  }
-
-  private epochCurrent(epoch: number): boolean {
-    return epoch !== 0 && this.deps.authority.isAuthoritative(epoch);
-  }
-
-  private staleReason(epoch: number): string {
-    const current = this.deps.authority.isAuthoritative() ? this.deps.authority.epoch : 0;
-    return current === 0 ? 'authority_not_held' : `epoch ${epoch} is not the current epoch ${current}`;
-  }
-
-  private standingAbortReasons(): AbortReason[] {
-    const reasons: AbortReason[] = [];
-    if (this.lostAuthority || !this.deps.authority.isAuthoritative()) reasons.push('authority_lost');
-    if (this.transportLost) reasons.push('transport_lost');
-    return reasons;
-  }
-
-  private onTurnClosed(turn: TurnRuntime, outcome: TurnOutcome): void {
-    if (this.turn === turn) this.turn = undefined;
-    this.deps.clock.clearTimer(this.confirmTimer);
-    this.confirmTimer = undefined;
-    if (outcome.heard_text) this.history.add('assistant', outcome.heard_text);
-    this.deps.metrics?.turns.inc({ outcome: outcome.outcome, reason: outcome.outcome === 'committed' ? '' : outcome.reason });
-  }
-
-  /** Cancels a turn (or the session's work). Idempotent while the turn is fenced but not closed. */
-  cancel(scope: 'session' | 'turn', turn_id: string, reason: string): CancelResult {
-    if (scope === 'session') {
-      this.pending.clear();
-      const turn = this.turn;
-      if (!turn) return { ok: true, fenced: false, played_ms: 0 };
-      return { ok: true, ...turn.cancel(reason || 'cancelled') };
-    }
-    const lookup = this.lookupTurn(turn_id);
-    if (!lookup.ok) return lookup;
-    const started = performance.now();
-    const result = lookup.turn.cancel(reason || 'cancelled');
-    this.deps.metrics?.cancelToFenceSeconds.observe((performance.now() - started) / 1000);
-    this.deps.recorder.decision('fence', 'fenced', reason, {}, turn_id);
-    return { ok: true, ...result };
-  }
-
-  private lookupTurn(turn_id: string): { ok: true; turn: TurnRuntime } | { ok: false; code: 'not_found' | 'turn_closed'; message: string } {
-    if (this.turn && this.turn.turn_id === turn_id && !this.turn.isClosed) return { ok: true, turn: this.turn };
-    const ordinal = turnOrdinal(turn_id);
-    if (ordinal !== undefined && ordinal <= this.turnsOpened) return { ok: false, code: 'turn_closed', message: `turn ${turn_id} is closed` };
-    return { ok: false, code: 'not_found', message: `no turn ${turn_id} in this session` };
-  }
-
-  private handleCancelEvent(event: Envelope<'cancel'>): void {
-    const result = this.cancel(event.payload.scope, event.turn_id, event.payload.reason);
-    if (!result.ok) this.sendError(result.code, result.message, event.id);
   }
 
   /** A mark or completion of the active turn may not claim more audio than the turn sent (DESIGN 4.1: invalid_payload). */
@@ -487,7 +385,7 @@ export class Session {
   }
 
   private handlePlayback(event: Envelope<'playback.started' | 'playback.mark' | 'playback.completed'>): void {
-    const lookup = this.lookupTurn(event.turn_id);
+    const lookup = lookupTurn(this.turn, this.turnsOpened, event.turn_id);
     if (!lookup.ok) {
       this.sendError(lookup.code, lookup.message, event.id);
       return;
@@ -499,36 +397,102 @@ export class Session {
     else this.deps.recorder.decision('ack', 'ignored', result.ignored, { kind: event.kind }, event.turn_id);
   }
 
-  // ------------------------------------------------------------ speech and barge-in
+  // ------------------------------------------------------------ turns
 
-  private onSpeechStarted(): void {
-    this.speechActive = true;
-    const turn = this.turn;
-    if (!turn || turn.isClosed || turn.fenced) return;
-    if (this.plan.barge_in.mode === 'immediate') {
-      this.cancel('turn', turn.turn_id, 'barge_in');
-      return;
-    }
-    // Confirmed barge-in: hold output; cancel only if the caller keeps talking for min_speech_ms.
-    turn.pause();
-    this.deps.clock.clearTimer(this.confirmTimer);
-    this.confirmTimer = this.deps.clock.setTimer(this.plan.barge_in.min_speech_ms, () => {
-      this.confirmTimer = undefined;
-      if (this.speechActive && this.turn === turn && !turn.isClosed) this.cancel('turn', turn.turn_id, 'barge_in');
-    });
+  /** Runs the pre-turn gate and opens a turn when it passes; pre-turn outcomes go to the stream. */
+  propose(source: ProposalSource, epoch: number, text?: string): TurnDecisionResult {
+    const started = performance.now();
+    const verdict = this.proposals.decide(source, epoch, { open: this.state === 'open', turnActive: this.turn !== undefined });
+    const result = verdict.outcome === 'opened' ? this.openTurn(verdict.plan, verdict.ticket, text) : verdict.answered;
+    this.proposals.observe(result, (performance.now() - started) / 1000);
+    return result;
   }
+
+  private openTurn(plan: FrozenPlan, ticket: { release(): void }, text: string | undefined): TurnDecisionResult {
+    this.turnsOpened += 1;
+    const ordinal = this.turnsOpened;
+    const turn_id = turnIdFor(ordinal);
+    const seed = turnSeed(this.seed, ordinal, plan.plan_hash);
+    this.deps.recorder.planFrozen(plan, seed, turn_id);
+    const log = this.log?.child({ turn_id });
+    const turn = new TurnRuntime({
+      turn_id,
+      ordinal,
+      plan,
+      seed,
+      ticket,
+      clock: this.deps.clock,
+      egress: this.egress,
+      scope: this.fence.openTurn(turn_id),
+      host: this.deps.host,
+      format: { codec: this.codec, sample_rate: this.sample_rate },
+      standingAbortReasons: () => this.standingAbortReasons(),
+      onUserTranscript: (userText) => this.history.add('user', userText),
+      onNodeInvocation: (record, id) => {
+        if (!this.deps.recorder.nodeInvocation(record, id)) this.turn?.abort('evidence_unavailable');
+      },
+      onClosed: (closed, outcome) => this.onTurnClosed(closed, outcome),
+      onNodeFailure: (failure) => logNodeFailure(log, failure),
+      onHostError: (err) => log?.error({ err }, 'node host failed'),
+    });
+    this.turn = turn;
+    turn.start(this.pending.take(text));
+    return { outcome: 'opened', turn_id, reason: '', plan_hash: plan.plan_hash };
+  }
+
+  private standingAbortReasons(): AbortReason[] {
+    const reasons: AbortReason[] = [];
+    if (this.lostAuthority || !this.deps.authority.isAuthoritative()) reasons.push('authority_lost');
+    if (this.connection.transportLost) reasons.push('transport_lost');
+    return reasons;
+  }
+
+  private onTurnClosed(turn: TurnRuntime, outcome: TurnOutcome): void {
+    if (this.turn === turn) this.turn = undefined;
+    this.bargeIn.reset();
+    if (outcome.heard_text) this.history.add('assistant', outcome.heard_text);
+    this.deps.metrics?.turns.inc({ outcome: outcome.outcome, reason: outcome.outcome === 'committed' ? '' : outcome.reason });
+  }
+
+  // ------------------------------------------------------------ cancellation
+
+  /** Cancels a turn (or the session's work). Idempotent while the turn is fenced but not closed. */
+  cancel(scope: 'session' | 'turn', turn_id: string, reason: string): CancelResult {
+    const why = reason || 'cancelled';
+    if (scope === 'session') {
+      this.pending.clear();
+      const turn = this.turn;
+      if (!turn) return { ok: true, fenced: false, played_ms: 0 };
+      return { ok: true, ...turn.cancel(why, { scope: 'session' }) };
+    }
+    const lookup = lookupTurn(this.turn, this.turnsOpened, turn_id);
+    if (!lookup.ok) return lookup;
+    const started = performance.now();
+    const result = lookup.turn.cancel(why);
+    this.deps.metrics?.cancelToFenceSeconds.observe((performance.now() - started) / 1000);
+    return { ok: true, ...result };
+  }
+
+  /** Every accepted cancel, recorded by the fence before it takes effect. */
+  private recordFence(closing: FenceClosing): void {
+    const detail: Record<string, string> = { scope: closing.scope, ...closing.detail };
+    if (closing.node_id) detail['node_id'] = closing.node_id;
+    this.deps.recorder.decision('fence', 'fenced', closing.reason, detail, closing.turn_id);
+  }
+
+  // ------------------------------------------------------------ speech and barge-in
 
   private onVad(change: 'speech_started' | 'speech_stopped' | undefined, epoch: number): void {
     if (change === undefined) return;
     this.deps.recorder.decision('vad', change, '', { media_ms: String(Math.round(this.mediaMs)) }, this.turn?.turn_id);
-    if (change === 'speech_started') this.onSpeechStarted();
+    if (change === 'speech_started') this.bargeIn.speechStarted(this.turn);
     else this.speechStopped(epoch, 'vad');
   }
 
   private onSpeechStopped(event: Envelope<'speech.stopped'>): void {
     // Under gateway detection speech.stopped is a proposal whose epoch the ingress gate left to us:
     // a stale one is answered like any stale proposal and changes nothing else.
-    if (this.plan.turn_detection === 'gateway' && !this.epochCurrent(event.epoch)) {
+    if (this.plan.turn_detection === 'gateway' && !epochCurrent(this.deps.authority, event.epoch)) {
       this.propose('speech.stopped', event.epoch);
       return;
     }
@@ -536,14 +500,8 @@ export class Session {
   }
 
   private speechStopped(epoch: number, source: 'speech.stopped' | 'vad'): void {
-    this.speechActive = false;
-    if (this.confirmTimer) {
-      this.deps.clock.clearTimer(this.confirmTimer);
-      this.confirmTimer = undefined;
-      this.deps.recorder.decision('barge_in', 'resumed', 'speech_shorter_than_min_speech_ms', {}, this.turn?.turn_id);
-      this.turn?.resume();
-      return;
-    }
+    // The end of a backchannel resumes the held turn; it proposes nothing.
+    if (this.bargeIn.speechStopped()) return;
     const detector = source === 'vad' ? 'node' : 'gateway';
     if (this.plan.turn_detection === detector && !this.turn) this.propose(source, epoch);
   }
@@ -553,12 +511,11 @@ export class Session {
   /** This kernel lost the session's lease: stop speaking at once, tell the gateway, close 4009. */
   authorityLost(owner?: string, address?: string): void {
     if (this.state === 'ended') return;
-    this.lostAuthority = owner ? { owner } : {};
-    this.fence.fenceSession(this.deps.clock.now());
-    this.deps.recorder.decision('fence', 'fenced', 'authority_lost', owner ? { scope: 'session', owner } : { scope: 'session' });
-    this.turn?.cancel('authority_lost', 'authority_lost');
+    this.lostAuthority = true;
+    this.fence.fenceSession('authority_lost', owner ? { owner } : {}, 'authority_lost');
     this.egress.sendSessionEvent('session.ended', owner ? { reason: 'authority_moved', owner } : { reason: 'authority_moved' });
     const reason = owner ? `owner=${owner}${address ? ` addr=${address}` : ''}` : 'authority lost';
+    this.log?.info({ owner: owner ?? '' }, 'authority lost: session fenced');
     this.finishEnd('authority_moved', CLOSE_CODES.authorityMoved, reason);
   }
 
@@ -566,21 +523,17 @@ export class Session {
   end(reason: string, closeCode: number = CLOSE_CODES.normal): void {
     if (this.state !== 'open') return;
     this.state = 'ending';
-    this.flushDropNotice();
-    const turn = this.turn;
-    if (turn && !turn.isClosed) {
-      // Ending the session fences its turn: recorded like any other fence, with why.
-      this.deps.recorder.decision('fence', 'fenced', reason, { scope: 'session' }, turn.turn_id);
-      turn.cancel(reason, 'cancelled');
-    }
+    this.pressure.flush();
+    // Ending the session fences its turn: recorded like any other fence, with why.
+    this.turn?.cancel(reason, { scope: 'session' });
     this.egress.sendSessionEvent('session.ended', { reason });
     this.finishEnd(reason, closeCode, reason);
   }
 
   private finishEnd(reason: string, closeCode: number, closeReason: string): void {
     this.state = 'ended';
-    for (const timer of [this.confirmTimer, this.graceTimer, this.idleTimer]) this.deps.clock.clearTimer(timer);
-    this.confirmTimer = this.graceTimer = this.idleTimer = undefined;
+    this.bargeIn.reset();
+    this.connection.stop();
     this.lanes.drain();
     this.pending.clear();
     this.egress.close(closeCode, closeReason);
@@ -588,76 +541,15 @@ export class Session {
     this.deps.onEnded(this, reason);
   }
 
-  // ------------------------------------------------------------ helpers
-
-  private flushDropNotice(): void {
-    const drop = this.pendingDrop;
-    if (!drop) return;
-    this.pendingDrop = undefined;
-    this.egress.sendSessionEvent('drop.notice', { ...drop, direction: 'ingress' });
-  }
-
   sendError(code: ErrorCode, message: string, ref_id?: string): void {
     this.egress.sendSessionEvent('error', ref_id ? { code, message, ref_id } : { code, message });
   }
-
-  private onLaneAction(action: LaneAction): void {
-    if (action.type === 'drop') {
-      this.deps.metrics?.laneDrops.inc({ lane: action.lane, reason: action.reason });
-      this.deps.recorder.decision('lane', 'dropped', action.reason, {
-        lane: action.lane,
-        seq_from: String(action.seq_from),
-        seq_to: String(action.seq_to),
-      });
-      // Under a flood every offer drops one item: one notice per run of drops, not per frame,
-      // so telemetry does not multiply the overload it reports.
-      const pending = this.pendingDrop;
-      // Adjacent in session order only: a control event or a delivered frame between two drops splits the run.
-      if (pending && pending.lane === action.lane && pending.reason === action.reason && action.prev_seq === pending.seq_to) {
-        pending.seq_to = action.seq_to;
-        return;
-      }
-      this.flushDropNotice();
-      this.pendingDrop = { lane: action.lane, reason: action.reason, seq_from: action.seq_from, seq_to: action.seq_to };
-      return;
-    }
-    this.flushDropNotice();
-    this.deps.recorder.decision('flow', action.type, '', { lane: action.lane, depth: String(action.depth) });
-    this.egress.sendSessionEvent(action.type === 'xoff' ? 'flow.xoff' : 'flow.xon', { lane: action.lane });
-  }
 }
 
-export function turnIdFor(ordinal: number): string {
-  return `t-${ordinal}`;
-}
-
-function turnOrdinal(turn_id: string): number | undefined {
-  const match = /^t-([1-9][0-9]{0,15})$/.exec(turn_id);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Envelope fields (ids up to 128 characters each) beside the payload. */
-const ENVELOPE_BYTES = 512;
-
-/** What a queued event holds in memory, roughly: its payload's bytes or characters plus the envelope. */
-function queuedBytes(event: AnyEnvelope): number {
-  switch (event.kind) {
-    case 'audio.in':
-      return ENVELOPE_BYTES + event.payload.audio.length;
-    case 'text.in':
-      return ENVELOPE_BYTES + 2 * event.payload.text.length;
-    case 'telemetry':
-      return ENVELOPE_BYTES + 2 * event.payload.name.length;
-    case 'turn.request':
-      return ENVELOPE_BYTES + 2 * (event.payload.text?.length ?? 0);
-    default:
-      return ENVELOPE_BYTES;
-  }
-}
-
-/** Coalesce policy for text: consecutive text.in deltas merge into one. */
-function mergeTextIn(tail: QueuedEvent, next: QueuedEvent): QueuedEvent | undefined {
-  if (tail.event.kind !== 'text.in' || next.event.kind !== 'text.in') return undefined;
-  const merged: Envelope<'text.in'> = { ...next.event, payload: { text: tail.event.payload.text + next.event.payload.text } };
-  return { ...next, bytes: queuedBytes(merged), event: merged };
+/** Every node failure is visible to an operator: which node, which code, why (never the transcript or audio). */
+function logNodeFailure(log: Logger | undefined, failure: GraphFailure): void {
+  log?.warn(
+    { node_id: failure.node_id, code: failure.code, reason: failure.reason, error: failure.message.slice(0, MAX_LOGGED_MESSAGE_CHARS) },
+    `node ${failure.node_id || '(graph)'} failed: ${failure.code}; the turn aborts ${failure.reason}`,
+  );
 }

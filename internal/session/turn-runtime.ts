@@ -6,15 +6,12 @@
 import type { Codec } from '../../api/eventabi/kinds.js';
 import type { AbortReason } from '../../api/eventabi/vocabulary.js';
 import type { Clock, TimerHandle } from '../determinism/clock.js';
-import type { EgressFence } from '../fence/fence.js';
-import type { GraphRun, NodeHost, NodeInvocationRecord, NodeOutput, TurnInput } from '../nodes/types.js';
+import type { TurnCancelScope, TurnCancellation } from '../fence/fence.js';
+import type { GraphFailure, GraphRun, NodeHost, NodeInvocationRecord, NodeOutput, TurnInput } from '../nodes/types.js';
 import type { FrozenPlan } from '../plan/types.js';
 import { type TurnActor, type TurnEmitted, type TurnEvent, type TurnState, startTurnActor, turnState } from '../turn/arbiter.js';
 import type { AdmissionTicketLike } from '../turn/gate.js';
 import type { SessionEgress } from './egress.js';
-
-/** One shared abort reason: building a DOMException per closed turn is measurable churn. */
-const TURN_CLOSED = new Error('turn closed');
 
 /** Frames the node graph may run ahead of the pacer before it must wait for credit. */
 const CREDIT_WINDOW = 8;
@@ -51,7 +48,8 @@ export interface TurnRuntimeOptions {
   ticket: AdmissionTicketLike;
   clock: Clock;
   egress: SessionEgress;
-  fence: EgressFence;
+  /** The turn's cancel scope, opened on the session's fence: cancelling it is the only way to fence this turn. */
+  scope: TurnCancelScope;
   host: NodeHost;
   format: { codec: Codec; sample_rate: number };
   /** Reasons that hold right now besides the trigger (authority, transport), for precedence. */
@@ -59,14 +57,16 @@ export interface TurnRuntimeOptions {
   onUserTranscript: (text: string) => void;
   onNodeInvocation: (record: NodeInvocationRecord, turn_id: string) => void;
   onClosed: (turn: TurnRuntime, outcome: TurnOutcome) => void;
-  onFailure?: (message: string) => void;
+  /** A node of the graph failed: the turn aborts with the failure's reason. */
+  onNodeFailure: (failure: GraphFailure) => void;
+  /** The node host itself threw (a bug): the turn aborts node_failure. */
+  onHostError: (err: unknown) => void;
 }
 
 export class TurnRuntime {
   readonly turn_id: string;
   readonly plan: FrozenPlan;
   private readonly actor: TurnActor;
-  private readonly abortController = new AbortController();
   private readonly queue: QueuedOutput[] = [];
   private creditWaiter: (() => void) | undefined;
   private pacingTimer: TimerHandle | undefined;
@@ -85,6 +85,8 @@ export class TurnRuntime {
   constructor(private readonly opts: TurnRuntimeOptions) {
     this.turn_id = opts.turn_id;
     this.plan = opts.plan;
+    // Every cancel of this turn (its own, a session end, a lost lease) arrives through its scope.
+    opts.scope.signal.addEventListener('abort', () => this.onCancelled(), { once: true });
     this.actor = startTurnActor(
       {
         turn_id: opts.turn_id,
@@ -107,7 +109,7 @@ export class TurnRuntime {
   }
 
   get fenced(): boolean {
-    return this.opts.fence.isFenced(this.turn_id);
+    return this.opts.scope.fenced;
   }
 
   get playedMs(): number {
@@ -134,7 +136,7 @@ export class TurnRuntime {
         seed: this.opts.seed,
         clock: this.opts.clock,
         format: this.opts.format,
-        signal: this.abortController.signal,
+        signal: this.opts.scope.signal,
         emit: (out) => this.onNodeOutput(out),
         record: (inv) => this.opts.onNodeInvocation(inv, this.turn_id),
         credits: { wait: () => this.waitForCredit() },
@@ -145,27 +147,33 @@ export class TurnRuntime {
       (result) => {
         if (this.closed || result.ok) return;
         if ('canceled' in result) return;
+        this.opts.onNodeFailure(result.failure);
         this.abort(result.failure.reason);
       },
       (err: unknown) => {
-        this.opts.onFailure?.(`node host failed: ${(err as Error)?.message ?? String(err)}`);
+        this.opts.onHostError(err);
         if (!this.closed) this.abort('node_failure');
       },
     );
   }
 
-  /** Fences the turn, clears the gateway's buffer and aborts. Idempotent while not closed. */
-  cancel(reason: string, abortReason: AbortReason = 'cancelled'): { fenced: boolean; played_ms: number } {
-    const played_ms = this.playedMs;
-    if (this.closed) return { fenced: false, played_ms };
-    const now = this.opts.clock.now();
-    const first = this.opts.fence.fenceTurn(this.turn_id, now);
-    if (first) {
-      this.stopOutput();
-      this.opts.egress.send('output.clear', { reason }, this.turn_id, this.turn_id);
-      this.abort(abortReason);
-    }
+  /**
+   * Cancels the turn through its scope (recorded, fenced, signal aborted);
+   * the effects follow from the signal. Idempotent while not closed.
+   */
+  cancel(reason: string, opts: { scope?: 'session' | 'turn'; abort_reason?: AbortReason; detail?: Readonly<Record<string, string>> } = {}): { fenced: boolean; played_ms: number } {
+    if (this.closed) return { fenced: false, played_ms: this.playedMs };
+    this.opts.scope.cancel(reason, opts);
     return { fenced: true, played_ms: this.playedMs };
+  }
+
+  /** The scope was cancelled: the gateway flushes its buffer, then the turn aborts. */
+  private onCancelled(): void {
+    const cancellation = this.opts.scope.cancelled as TurnCancellation | undefined;
+    if (!cancellation || this.closed) return;
+    this.stopOutput();
+    this.opts.egress.send('output.clear', { reason: cancellation.reason }, this.turn_id);
+    this.abort(cancellation.abort_reason);
   }
 
   /** Aborts with `trigger`, or a stronger reason that holds at the same moment. */
@@ -214,23 +222,23 @@ export class TurnRuntime {
     const { egress } = this.opts;
     switch (event.type) {
       case 'turn.opened':
-        egress.send('turn.opened', { plan_hash: event.plan_hash, seed: event.seed }, this.turn_id, this.turn_id);
+        egress.send('turn.opened', { plan_hash: event.plan_hash, seed: event.seed }, this.turn_id);
         return;
       case 'turn.active':
-        egress.send('turn.active', {}, this.turn_id, this.turn_id);
+        egress.send('turn.active', {}, this.turn_id);
         return;
       case 'turn.committed':
         this.outcome = { outcome: 'committed', reason: 'completed', played_ms: event.played_ms, generated_ms: event.generated_ms };
-        egress.send('turn.committed', { generated_ms: event.generated_ms, played_ms: event.played_ms }, this.turn_id, this.turn_id);
+        egress.send('turn.committed', { generated_ms: event.generated_ms, played_ms: event.played_ms }, this.turn_id);
         return;
       case 'turn.aborted':
         this.stopOutput();
         this.outcome = { outcome: 'aborted', reason: event.reason, played_ms: event.played_ms, generated_ms: this.sentMs };
-        egress.send('turn.aborted', { reason: event.reason, played_ms: event.played_ms }, this.turn_id, this.turn_id);
+        egress.send('turn.aborted', { reason: event.reason, played_ms: event.played_ms }, this.turn_id);
         return;
       case 'turn.closed':
         this.finish();
-        egress.send('turn.closed', {}, this.turn_id, this.turn_id);
+        egress.send('turn.closed', {}, this.turn_id);
         return;
     }
   }
@@ -238,9 +246,8 @@ export class TurnRuntime {
   private finish(): void {
     this.closed = true;
     this.stopOutput();
-    this.abortController.abort(TURN_CLOSED);
+    this.opts.scope.close();
     this.opts.ticket.release();
-    this.opts.fence.turnClosed(this.turn_id, this.opts.clock.now());
     const outcome = this.outcome ?? { outcome: 'aborted' as const, reason: 'node_failure', played_ms: 0, generated_ms: 0 };
     this.opts.onClosed(this, { ...outcome, assistant_text: this.assistantText, heard_text: heardText(this.assistantText, outcome) });
   }
@@ -256,14 +263,14 @@ export class TurnRuntime {
   }
 
   private onNodeOutput(out: NodeOutput): void {
-    if (this.closed || this.fenced || this.abortController.signal.aborted) return;
+    if (this.closed || this.opts.scope.signal.aborted) return;
     switch (out.type) {
       case 'transcript':
         if (out.role === 'user') {
           // Nothing was said (no input): a transcript with no text is not a valid event.
           if (!out.text) return;
           this.opts.onUserTranscript(out.text);
-          this.opts.egress.send('transcript', { role: 'user', text: out.text, final: out.final }, '', undefined);
+          this.opts.egress.send('transcript', { role: 'user', text: out.text, final: out.final }, '');
           return;
         }
         if (out.final) this.assistantText = out.text;
@@ -324,14 +331,14 @@ export class TurnRuntime {
         this.queue.shift();
         if (this.firstSentAt === undefined) this.firstSentAt = now;
         this.sentMs += head.ms;
-        egress.send('audio.out', { audio: head.audio }, this.turn_id, this.turn_id, Math.round(now));
+        egress.send('audio.out', { audio: head.audio }, this.turn_id, Math.round(now));
       } else if (head.type === 'transcript') {
         this.queue.shift();
-        egress.send('transcript', { role: 'assistant', text: head.text, final: head.final }, this.turn_id, this.turn_id);
+        egress.send('transcript', { role: 'assistant', text: head.text, final: head.final }, this.turn_id);
       } else {
         this.queue.shift();
         this.ended = true;
-        egress.send('output.end', { generated_ms: head.generated_ms }, this.turn_id, this.turn_id);
+        egress.send('output.end', { generated_ms: head.generated_ms }, this.turn_id);
         this.send({ type: 'OUTPUT_END', generated_ms: head.generated_ms });
       }
       if (this.creditWaiter && this.queue.length < CREDIT_WINDOW) {

@@ -215,7 +215,7 @@ class GatewayConnection implements EgressSink {
   private handle(data: RawData, isBinary: boolean): void {
     const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     const framed = this.encoding === 'proto' ? isBinary : !isBinary;
-    const gate = this.session?.gate ?? this.preSessionGate;
+    const gate: Pick<IngressGate, 'admit' | 'refuse'> = this.session ?? this.preSessionGate;
     const result = framed
       ? gate.admit(this.encoding === 'proto' ? frame : frame.toString('utf8'), this.encoding)
       : gate.refuse({

@@ -122,7 +122,7 @@ export class SessionFeed {
 
   /** The draft as an envelope through the session's ingress gate; undefined when the gate rejects it (recorded as an error). */
   private admit(session: Session, draft: Draft): AnyEnvelope | undefined {
-    const seq = session.gate.expectedAfterSeq + 1;
+    const seq = session.ingressSeq + 1;
     const envelope = {
       v: SCHEMA_VERSION,
       id: `m${seq}`,
@@ -135,7 +135,7 @@ export class SessionFeed {
       wall_ms: 0,
       payload: draft.payload,
     } as unknown as AnyEnvelope;
-    const result = session.gate.admit(encodeBinary(envelope), 'proto');
+    const result = session.admit(encodeBinary(envelope), 'proto');
     if (result.ok) {
       this.opts.metrics?.ingressEvents.inc({ kind: result.event.kind, encoding: 'media_streams' });
       return result.event;

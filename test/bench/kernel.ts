@@ -80,7 +80,7 @@ export async function runCancelToFenceVirtualBench(sessionsCount = 500): Promise
     // Cancel a few sessions per step while every other session keeps streaming.
     for (let k = 0; k < 3; k++) {
       const s = sessions[(step * 3 + k) % sessions.length]!;
-      const turn = s.session.activeTurn;
+      const turn = s.session.snapshot().active_turn;
       if (!turn) {
         startTurn(s);
         continue;

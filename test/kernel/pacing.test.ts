@@ -22,7 +22,7 @@ async function pacedTurn() {
   };
   s.session.attach(sink);
   s.send('turn.request', { text: LONG });
-  const maxAhead = s.session.activeTurn!.plan.budgets.max_ahead_ms;
+  const maxAhead = s.session.snapshot().active_turn!.plan.budgets.max_ahead_ms;
   await sim.advance(20_000, 5);
   return { s, audio, maxAhead };
 }

@@ -39,16 +39,16 @@ describe('scripted plans', () => {
     s.send('turn.request', { text: 'one' });
     const first = s.last('turn.opened');
     expect(first).toBeDefined();
-    const firstPlan = s.session.activeTurn!.plan;
+    const firstPlan = s.session.snapshot().active_turn!.plan;
     expect(firstPlan.scripts).toEqual({ greeter: sha256(GREETER_V1), words: sha256(WORDS_V1) });
-    s.session.activeTurn!.cancel('test');
+    s.send('cancel', { scope: 'turn', reason: 'test' }, { turn_id: first!.turn_id });
     await sim.settle();
 
     put('words', 'module', WORDS_V2);
     s.send('turn.request', { text: 'two' });
     const second = s.last('turn.opened');
     expect(second!.turn_id).not.toBe(first!.turn_id);
-    expect(s.session.activeTurn!.plan.scripts).toEqual({ greeter: sha256(GREETER_V1), words: sha256(WORDS_V2) });
+    expect(s.session.snapshot().active_turn!.plan.scripts).toEqual({ greeter: sha256(GREETER_V1), words: sha256(WORDS_V2) });
     expect(second!.payload.plan_hash).not.toBe(first!.payload.plan_hash);
     // The first turn's plan is immutable: what it ran is what it pinned.
     expect(firstPlan.scripts['words']).toBe(sha256(WORDS_V1));

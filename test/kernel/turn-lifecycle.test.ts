@@ -101,9 +101,9 @@ describe('turn detection and barge-in', () => {
     const turn = s.last('turn.opened')!.turn_id;
     s.session.detach(s.sink);
     await sim.advance(4900, 100);
-    expect(s.session.activeTurn?.turn_id).toBe(turn);
+    expect(s.session.snapshot().active_turn?.turn_id).toBe(turn);
     await sim.advance(200, 100);
-    expect(s.session.activeTurn).toBeUndefined();
+    expect(s.session.snapshot().active_turn).toBeUndefined();
     expect(s.session.ended).toBe(false);
   });
 
@@ -135,7 +135,7 @@ describe('lane pressure', () => {
         v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
         kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640) },
       } as never);
-      const admitted = s.session.gate.admit(frame, 'proto');
+      const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       s.session.ingest(admitted.event);
     }
@@ -158,11 +158,11 @@ describe('lane pressure', () => {
         kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640, seq) },
       }) as never;
     const proto = encodeBinary(event(1));
-    const viaProto = s.session.gate.admit(proto, 'proto');
+    const viaProto = s.session.admit(proto, 'proto');
     if (!viaProto.ok) throw new Error(viaProto.error.message);
     expect(viaProto.raw).toBe(proto);
     s.session.ingest(viaProto.event, viaProto.raw);
-    const viaJson = s.session.gate.admit(encodeJson(event(2)) as string, 'json');
+    const viaJson = s.session.admit(encodeJson(event(2)) as string, 'json');
     if (!viaJson.ok) throw new Error(viaJson.error.message);
     expect(viaJson.raw).toBeUndefined();
     s.session.ingest(viaJson.event, viaJson.raw);
@@ -197,7 +197,7 @@ describe('lane pressure', () => {
         v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
         kind: 'dtmf', media_ms: 0, wall_ms: 0, payload: { digit: '1' },
       } as never);
-      const admitted = s.session.gate.admit(frame, 'proto');
+      const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       return admitted.event;
     };
@@ -223,7 +223,7 @@ describe('lane pressure', () => {
         kind: proposal ? 'turn.request' : 'audio.in', media_ms: 0, wall_ms: 0,
         payload: proposal ? { text: 'hello' } : { audio: Buffer.alloc(640) },
       } as never);
-      const admitted = s.session.gate.admit(frame, 'proto');
+      const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       s.session.ingest(admitted.event);
     }

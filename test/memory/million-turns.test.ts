@@ -32,7 +32,7 @@ function sample(sim: KernelSim, sessions: SimSession[], turns: number): Sample {
   return {
     turns,
     heapMiB: process.memoryUsage().heapUsed / (1024 * 1024),
-    fenceEntries: sessions.reduce((n, s) => n + s.session.fence.size, 0),
+    fenceEntries: sessions.reduce((n, s) => n + s.session.snapshot().fence.entries, 0),
     sessions: sim.manager.size,
     timelineWindow: Math.max(...sessions.map((s) => (s.session.recorder as TimelineSessionRecorder).timeline.window().length)),
     pendingTimers: sim.clock.pending,
@@ -55,14 +55,14 @@ describe('a million turns', () => {
       if (decision.outcome !== 'opened') throw new Error(`turn ${i}: ${decision.outcome} ${decision.reason}`);
       // Half the turns commit on playback.completed, half are cancelled (each leaves a fence entry).
       if (i % 2 === 0) {
-        s.session.activeTurn!.playback('playback.completed', 0);
+        s.send('playback.completed', { played_ms: 0 }, { turn_id: decision.turn_id });
         committed++;
       } else {
         const result = s.session.cancel('turn', decision.turn_id, 'barge_in');
         if (!result.ok || !result.fenced) throw new Error(`turn ${i}: cancel failed`);
         cancelled++;
       }
-      if (s.session.activeTurn) throw new Error(`turn ${i} did not close`);
+      if (s.session.snapshot().active_turn) throw new Error(`turn ${i} did not close`);
       s.out.length = 0;
       s.frames.length = 0;
       // Each turn takes 40 ms of virtual time, so timers and fence tails expire as in a real call.

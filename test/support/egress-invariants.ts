@@ -253,7 +253,8 @@ export function unclosedTurns(world: World): string[] {
     for (const turn of turnsOf(g.passed).values()) {
       if (!turn.closed) out.push(`${g.id}: ${turn.id} was opened and never closed (${turn.lifecycle.map((l) => l.kind).join(', ')})`);
     }
-    if (g.session.activeTurn) out.push(`${g.id}: the session still holds active turn ${g.session.activeTurn.turn_id}`);
+    const open = g.session.snapshot().active_turn;
+    if (open) out.push(`${g.id}: the session still holds active turn ${open.turn_id}`);
   }
   return out;
 }

@@ -148,7 +148,7 @@ export class SimSession {
       wall_ms: 0,
       payload,
     } as unknown as AnyEnvelope;
-    const result = this.session.gate.admit(encodeBinary(event), 'proto');
+    const result = this.session.admit(encodeBinary(event), 'proto');
     if (result.ok) {
       this.session.ingest(result.event);
       this.sim.scheduler.drainSync();

@@ -148,7 +148,7 @@ class Gateway {
       wall_ms: 0,
       payload,
     } as unknown as AnyEnvelope;
-    const admitted = this.session.gate.admit(encodeBinary(event), 'proto');
+    const admitted = this.session.admit(encodeBinary(event), 'proto');
     if (!admitted.ok) throw new Error(`${kind} refused: ${admitted.error.message}`);
     this.session.ingest(admitted.event);
     if (opts.deliver !== false) this.bench.scheduler.drainSync();

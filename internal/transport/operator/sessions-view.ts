@@ -52,18 +52,12 @@ export interface SessionSummary {
 
 /** A live session's summary; `timeline` is the session's recorder. */
 export function summarize(session: Session, timeline: TimelineRecorder | undefined): SessionSummary {
-  const turn = session.activeTurn;
+  const view = session.snapshot();
+  const turn = view.active_turn;
   const lanes = {} as Record<Lane, LaneSummary>;
   for (const lane of LANES) {
-    const marks = session.lanes.watermarks(lane);
-    lanes[lane] = {
-      depth: session.lanes.depth(lane),
-      capacity: session.lanes.capacity(lane),
-      high_watermark: marks.high,
-      low_watermark: marks.low,
-      xoff: session.lanes.isXoff(lane),
-      overflow: session.lanes.overflow(lane),
-    };
+    const { depth, capacity, high_watermark, low_watermark, xoff, overflow } = view.lanes[lane];
+    lanes[lane] = { depth, capacity, high_watermark, low_watermark, xoff, overflow };
   }
   return {
     session_id: session.id,
@@ -72,11 +66,11 @@ export function summarize(session: Session, timeline: TimelineRecorder | undefin
     codec: session.codec,
     sample_rate: session.sample_rate,
     epoch: session.epoch,
-    authoritative: session.activeAuthority(),
-    connected: session.connected,
+    authoritative: view.authoritative,
+    connected: view.connected,
     created_at_ms: session.created_at_ms,
-    turn_count: session.turnCount,
-    active_turn: turn && !turn.isClosed ? { turn_id: turn.turn_id, state: turn.state, fenced: turn.fenced, played_ms: turn.playedMs } : null,
+    turn_count: view.turns_opened,
+    active_turn: turn ? { turn_id: turn.turn_id, state: turn.state, fenced: turn.fenced, played_ms: turn.played_ms } : null,
     lanes,
     timeline_records: timeline?.length ?? 0,
     pressure: timeline ? recentPressure(timeline) : [],

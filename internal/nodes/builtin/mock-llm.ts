@@ -14,7 +14,6 @@ const MAX_DELAY_MS = 3_600_000;
  * same audio in any session); `seed` picks the template by the turn seed.
  */
 export const REPLY_VARIATIONS = ['none', 'seed'] as const;
-export type ReplyVariation = (typeof REPLY_VARIATIONS)[number];
 
 /**
  * The reply to `text`: `config.reply` when set, else "You said: {text}.", or

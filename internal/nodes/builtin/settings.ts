@@ -13,6 +13,16 @@ export function numberSetting(config: Readonly<Record<string, string>> | undefin
   return { ok: true, value };
 }
 
+/** One of `choices`, or `fallback` when the key is absent. */
+export function choiceSetting<T extends string>(config: Readonly<Record<string, string>> | undefined, key: string, fallback: T, choices: readonly T[]): Setting<T> {
+  const raw = config?.[key];
+  if (raw === undefined) return { ok: true, value: fallback };
+  if (!(choices as readonly string[]).includes(raw)) {
+    return { ok: false, problem: `config.${key}: ${JSON.stringify(raw)} is not one of ${choices.join(', ')}` };
+  }
+  return { ok: true, value: raw as T };
+}
+
 /** The setting's value; a bad value is the node's own failure, so it throws inside the node call. */
 export function required<T>(setting: Setting<T>): T {
   if (!setting.ok) throw new Error(setting.problem);

@@ -5,14 +5,6 @@
 // "Module graph" section is generated from it. It imports nothing and is never
 // read at run time: adding an edge is a reviewed change to this table.
 
-/**
- * A module is a directory (or one file, `api/proto-files`) named by its path:
- * `api/...` and `cmd` from the repository root, every other name under
- * `internal/`. A directory inside a module belongs to that module unless it is
- * listed here itself.
- */
-export type ModuleName = keyof typeof MODULE_GRAPH;
-
 export interface ModuleRule {
   /** What the module owns, in one line (the doc's graph shows it). */
   readonly owns: string;
@@ -26,7 +18,13 @@ function rule(owns: string, imports: readonly string[], privateDirs?: readonly s
   return Object.freeze({ owns, imports: Object.freeze([...imports]), ...(privateDirs ? { private: Object.freeze([...privateDirs]) } : {}) });
 }
 
-// Written top-down: every module imports only modules below it.
+/**
+ * Every module, written top-down: each imports only modules below it. A module
+ * is a directory (or one file: `api/proto-files`, this table) named by its
+ * path, `api/...` and `cmd` from the repository root and every other name
+ * under `internal/`. A directory inside a module belongs to that module unless
+ * it is listed here itself.
+ */
 export const MODULE_GRAPH = Object.freeze({
   cmd: rule('the command line: serve, demo and the clients that drive a running kernel', ['kernel', 'config', 'nodes', 'api/eventabi']),
   kernel: rule('the composition root: builds one kernel process from config, starts, drains and stops it', [

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { linearToMulaw } from '../internal/nodes/builtin/g711.js';
+import { linearToMulaw } from '../internal/nodes/index.js';
 import type { DemoOptions } from './demo.js';
 
 const FRAME_BYTES = 160;

@@ -13,7 +13,7 @@ import { KernelSim, type SimSession } from '../../test/support/kernel-sim.js';
 import type { Lease } from '../authority/types.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { type LeaseMessage, authorityService } from './authority-service.js';
 import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { RawControlClient, controlMethods, encodeRequest, undecodable } from '../../test/support/hostile-grpc.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { type ControlHandlers, ControlServer, ServiceError } from './grpc-server.js';
 import { MAX_STATUS_MESSAGE_BYTES, encodedLength } from './status-message.js';
 

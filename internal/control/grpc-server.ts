@@ -13,7 +13,7 @@ import { HealthImplementation, type ServingStatus, protoPath as healthProtoPath 
 import { SERVICE_NAMES, loadControlPlane } from '../../api/controlplane/loader.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { type Tenants, bearerToken } from './auth.js';
+import { type Tenants, bearerToken } from '../tenancy/tenants.js';
 import { MAX_STATUS_MESSAGE_BYTES, encodedLength } from './status-message.js';
 
 export class ServiceError extends Error {

@@ -11,7 +11,7 @@ import { Metrics } from '../observe/metrics.js';
 import { DEMO_PIPELINE, VOICE_PIPELINE } from '../plan/embedded.js';
 import { PipelineRegistry, specHash, type RegistryOptions } from '../plan/registry.js';
 import type { PipelineSpec } from '../plan/types.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 import { pipelinesService } from './pipelines-service.js';
 import { sessionsService } from './sessions-service.js';

@@ -11,7 +11,7 @@ import { ScriptRegistry } from '../nodes/registry/store.js';
 import type { ScriptLimits } from '../nodes/registry/names.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 import { scriptsService } from './scripts-service.js';
 import { MAX_STATUS_MESSAGE_BYTES, encodedLength } from './status-message.js';

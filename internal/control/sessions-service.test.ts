@@ -8,7 +8,7 @@ import { loadControlPlane } from '../../api/controlplane/loader.js';
 import { KernelSim, type SimSession } from '../../test/support/kernel-sim.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 import { sessionsService } from './sessions-service.js';
 

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type AnyEnvelope, payloadMember } from '../../api/eventabi/index.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
-import type { Tenants } from './auth.js';
+import type { Tenants } from '../tenancy/tenants.js';
 import { type CallContext, ServiceError, type ServiceHandlers } from './grpc-server.js';
 
 export interface SessionsServiceOptions {

@@ -25,7 +25,7 @@ import { decodeRecord } from '../observe/timeline/records.js';
 import { PipelineRegistry } from '../plan/registry.js';
 import { SessionManager } from '../session/manager.js';
 import type { QueuedEvent, Session } from '../session/session.js';
-import { Tenants } from './auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { ControlServer } from './grpc-server.js';
 import { REPLAY_PENDING, type RecordSink, streamRecords, timelinesService } from './timelines-service.js';
 

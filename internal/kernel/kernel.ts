@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ControlHandlers, ControlServer } from '../control/grpc-server.js';
-import { Tenants } from '../control/auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import type { BatonConfig } from '../config/config.js';
 import { type Clock, RealClock } from '../determinism/clock.js';
 import { type Logger, createRootLogger } from '../observe/logger.js';

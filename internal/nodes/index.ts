@@ -10,5 +10,5 @@ export {
 } from './graph.js';
 export { BUILTIN_IMPLS } from './builtin/index.js';
 export { createVad, DEFAULT_VAD, frameLevelDb, vadOptionsFromConfig, type Vad, type VadEvent, type VadOptions } from './builtin/vad-energy.js';
-export { mulawDecode, mulawEncode } from './builtin/g711.js';
+export { linearToMulaw, mulawDecode, mulawEncode } from './builtin/g711.js';
 export { decodeSamples, encodeSamples } from './builtin/pcm.js';

@@ -2,7 +2,6 @@
 import type { Codec } from '../../api/eventabi/kinds.js';
 import type { Clock } from '../determinism/clock.js';
 import type { FrozenPlan } from '../plan/types.js';
-import type { NodeInvocation } from '../observe/timeline/records.js';
 
 /** One error taxonomy for every node tier (DESIGN 11). */
 export type NodeErrorCode =
@@ -46,10 +45,21 @@ export type GraphFailure = {
 };
 
 /**
- * What the host reports of one node call: the timeline's NodeInvocation
- * record itself (duration may be fractional here; the recorder rounds it).
+ * What the host reports of one node call. The host owns this shape; the
+ * session's recorder maps it onto the timeline's node_invocation body, so the
+ * timeline's wire format can change without touching the node contract.
  */
-export type NodeInvocationRecord = NodeInvocation;
+export interface NodeInvocationRecord {
+  node_id: string;
+  node_kind: string;
+  /** SHA-256 of the input the node was fed (the concatenation, when it came in pieces). */
+  input_sha256: Uint8Array;
+  /** The node's complete output. */
+  output: Uint8Array;
+  outcome: string;
+  /** On the turn's clock; a host may report it fractional (the timeline keeps whole ms). */
+  duration_ms: number;
+}
 
 export interface GraphContext {
   plan: FrozenPlan;

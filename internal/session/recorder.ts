@@ -5,7 +5,7 @@
 import { type AbiError, type AnyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
 import type { NodeInvocationRecord } from '../nodes/types.js';
 import type { TimelineRecorder } from '../observe/timeline/recorder.js';
-import type { SessionHeader } from '../observe/timeline/records.js';
+import type { NodeInvocation, SessionHeader } from '../observe/timeline/records.js';
 import type { FrozenPlan } from '../plan/types.js';
 import type { EgressRecorder } from './egress.js';
 
@@ -46,8 +46,11 @@ export class TimelineSessionRecorder implements SessionRecorder {
   }
 
   nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean {
+    // Field by field: the node host's record and the timeline's wire body are separate contracts.
+    const { node_id, node_kind, input_sha256, output, outcome } = record;
     // Durations on the real clock are fractional; the record holds whole milliseconds.
-    return this.timeline.append({ case: 'node_invocation', value: { ...record, duration_ms: Math.round(record.duration_ms) } }, turn_id).ok;
+    const value: NodeInvocation = { node_id, node_kind, input_sha256, output, outcome, duration_ms: Math.round(record.duration_ms) };
+    return this.timeline.append({ case: 'node_invocation', value }, turn_id).ok;
   }
 
   rejection(error: AbiError): void {

@@ -15,7 +15,7 @@ import {
   encodeBinary,
   encodeJson,
 } from '../../api/eventabi/index.js';
-import { type Tenants, bearerToken } from '../control/auth.js';
+import { type Tenants, bearerToken } from '../tenancy/tenants.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';

@@ -6,7 +6,8 @@
 // belongs to the server, every turn decision to the session.
 import { type AnyEnvelope, CLOSE_CODES, MAX_CONSECUTIVE_INVALID, audioMs } from '../../api/eventabi/index.js';
 import type { Clock } from '../determinism/clock.js';
-import { DEFAULT_VAD, type VadOptions, vadOptionsFromConfig } from '../nodes/builtin/vad-energy.js';
+import type { VadOptions } from '../nodes/index.js';
+import { speechDetectorSettings } from '../nodes/turn-detection.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';
@@ -305,11 +306,9 @@ export class MediaStreamsBridge implements EgressSink {
    */
   private speechDetection(session: Session): VadOptions | undefined {
     if (session.plan.turn_detection === 'node') return undefined;
-    const node = session.plan.nodes.find((n) => n.builtin === 'vad_energy');
-    const options = vadOptionsFromConfig(node?.config, FORMAT);
-    if (options.ok) return options.value;
-    this.log?.warn({ problem: options.problem }, 'vad_energy settings invalid; the media-streams VAD uses its defaults');
-    return { ...DEFAULT_VAD, format: FORMAT };
+    const settings = speechDetectorSettings(session.plan, FORMAT);
+    if (!settings.ok) this.log?.warn({ problem: settings.problem }, 'vad_energy settings invalid; the media-streams VAD uses its defaults');
+    return settings.options;
   }
 
   // ------------------------------------------------------------ into the session

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { KernelSim } from '../../test/support/kernel-sim.js';
-import { Tenants } from '../control/auth.js';
+import { Tenants } from '../tenancy/tenants.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { Connections } from './connections.js';

@@ -6,7 +6,7 @@
 // speech.started instead of being discarded by it. It never reads the clock:
 // time is the audio's own duration.
 import { type AudioFormat, audioMs } from '../../api/eventabi/audio-format.js';
-import { type Vad, type VadOptions, createVad } from '../nodes/builtin/vad-energy.js';
+import { type Vad, type VadOptions, createVad } from '../nodes/index.js';
 
 export type CallerAudioEvent =
   | { readonly type: 'audio'; readonly audio: Uint8Array; readonly media_ms: number }

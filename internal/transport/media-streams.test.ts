@@ -503,6 +503,24 @@ describe('turn detection follows the pipeline', () => {
     expect(kinds.has('audio.in')).toBe(true);
   });
 
+  test("gateway detection: the bridge's VAD takes the pipeline's vad_energy settings, and the defaults when the plan's settings are invalid", async () => {
+    const gatewayVad = (name: string, config: Record<string, string>): PipelineSpec => ({
+      ...VAD_PIPELINE,
+      name,
+      turn_detection: 'gateway',
+      nodes: VAD_PIPELINE.nodes.map((n) => (n.id === 'vad' ? { ...n, config } : n)),
+    });
+    const heard = async (pipeline: PipelineSpec): Promise<string[]> => {
+      const call = new Gateway(new KernelSim({ pipelines: [pipeline] }), pipeline.name);
+      await call.begin();
+      await call.talk(SPEECH, 30);
+      return call.ingress().map((e) => e.kind).filter((k) => k.startsWith('speech.'));
+    };
+    // The caller's tone is about -12 dBFS: below a -5 dB threshold, above the default -45.
+    expect(await heard(gatewayVad('deaf', { threshold_db: '-5' }))).toEqual([]);
+    expect(await heard(gatewayVad('invalid', { threshold_db: 'loud' }))).toEqual(['speech.started']);
+  });
+
   test('manual detection: caller speech proposes nothing, but it still barges in on a turn proposed over the control plane', async () => {
     const sim = new KernelSim({ pipelines: [MANUAL_PIPELINE] });
     const call = new Gateway(sim, 'manual');

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { MAX_ID_LENGTH } from '../../api/eventabi/index.js';
-import { type Tenants, bearerToken } from '../control/auth.js';
+import { type Tenants, bearerToken } from '../tenancy/tenants.js';
 import type { Clock } from '../determinism/clock.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type AnyEnvelope, type IngressKind, type Payloads, SCHEMA_VERSION, encodeBinary } from '../../../api/eventabi/index.js';
 import { Admission } from '../../admission/admission.js';
 import { MemoryAuthority } from '../../authority/memory.js';
-import { Tenants } from '../../control/auth.js';
+import { Tenants } from '../../tenancy/tenants.js';
 import { VirtualClock } from '../../determinism/clock.js';
 import { LaneScheduler } from '../../lanes/scheduler.js';
 import { InProcessNodeHost } from '../../nodes/graph.js';

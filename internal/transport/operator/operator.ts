@@ -5,7 +5,7 @@
 // never shows a key, a transcript or audio. It changes nothing in the kernel.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_ID_LENGTH } from '../../../api/eventabi/validate.js';
-import { type Tenants, bearerToken } from '../../control/auth.js';
+import { type Tenants, bearerToken } from '../../tenancy/tenants.js';
 import type { Logger } from '../../observe/logger.js';
 import { exportClosedTimeline } from '../../observe/timeline/index.js';
 import type { KnownSession } from '../../session/manager.js';

@@ -1,6 +1,7 @@
-// Tenant credentials and session tokens. Tenant keys authenticate gRPC calls
-// and gateway streams; OpenSession mints short-lived HMAC-signed tokens bound
-// to one session. Comparisons are constant-time; keys never appear in logs.
+// Who a caller is: tenant keys and the short-lived HMAC-signed session tokens
+// OpenSession mints, checked the same way by the gRPC control plane, the
+// gateways and the operator page. It owns no sessions and knows no transport;
+// it never compares a secret in variable time and never logs a key or token.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface TenantCredential {

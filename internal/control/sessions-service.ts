@@ -2,7 +2,7 @@
 // manager. Validation order follows DESIGN 4.1: request shape, session
 // existence, epoch, turn existence, turn state. It holds no state of its own.
 import * as grpc from '@grpc/grpc-js';
-import { type AnyEnvelope, payloadMember } from '../../api/eventabi/index.js';
+import { type AnyEnvelope, payloadMember, staleEpochMessage } from '../../api/eventabi/index.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
 import type { Tenants } from './auth.js';
@@ -128,7 +128,7 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
         const turn_id = requireField(req.turn_id, 'turn_id');
         const session = sessionOf(opts, ctx, session_id);
         if (req.epoch === 0 || req.epoch !== session.epoch || !session.activeAuthority()) {
-          throw new ServiceError(grpc.status.ABORTED, `epoch ${req.epoch} is not the current epoch of session ${session_id}; refresh authority and retry`);
+          throw new ServiceError(grpc.status.ABORTED, `${staleEpochMessage(req.epoch, undefined, { session_id })}; refresh authority and retry`);
         }
         const result = session.cancel('turn', turn_id, req.reason || 'cancelled_by_control_plane');
         if (!result.ok) {

@@ -3,7 +3,7 @@
 // gateway VAD) and one barge-in, and prints what crossed the wire as a
 // timeline. It is a client only: it never reaches into kernel internals.
 import { WebSocket } from 'ws';
-import { type AnyEnvelope, type IngressKind, type Payloads, SCHEMA_VERSION, decodeJson, encodeJson } from '../api/eventabi/index.js';
+import { type AnyEnvelope, type IngressKind, type Payloads, anyEnvelope, decodeJson, encodeJson } from '../api/eventabi/index.js';
 
 export interface DemoOptions {
   http: string;
@@ -61,18 +61,7 @@ class DemoGateway {
 
   send<K extends IngressKind>(kind: K, payload: Payloads[K], turn_id = ''): void {
     this.seq += 1;
-    const event = {
-      v: SCHEMA_VERSION,
-      id: `g${this.seq}`,
-      session_id: this.session_id,
-      turn_id,
-      epoch: this.epoch,
-      seq: this.seq,
-      kind,
-      media_ms: 0,
-      wall_ms: 0,
-      payload,
-    } as unknown as AnyEnvelope;
+    const event = anyEnvelope(kind, payload, { id: `g${this.seq}`, session_id: this.session_id, turn_id, epoch: this.epoch, seq: this.seq });
     if (kind !== 'audio.in') this.print('->', describe(event));
     this.ws.send(encodeJson(event));
   }

@@ -4,13 +4,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeBinary, decodeJson, encodeBinary, encodeJson } from './index.js';
+import { anyEnvelope } from './envelope.js';
 import { MAX_ERROR_MESSAGE_CHARS, abiError } from './errors.js';
 import type { AnyEnvelope } from './kinds.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function errorEvent(message: string): AnyEnvelope {
-  return { v: '1.0', id: 'k1', session_id: 's-1', turn_id: '', epoch: 1, seq: 1, kind: 'error', media_ms: 0, wall_ms: 0, payload: { code: 'invalid_event', message } };
+  return anyEnvelope('error', { code: 'invalid_event', message }, { id: 'k1', session_id: 's-1', epoch: 1, seq: 1 });
 }
 
 describe('abiError', () => {

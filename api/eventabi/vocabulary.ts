@@ -52,6 +52,49 @@ export function strongestAbortReason(reasons: Iterable<AbortReason>): AbortReaso
   return best;
 }
 
+/**
+ * Why a proposed turn did not open: the `reason` of turn.rejected,
+ * turn.deferred and turn.stale_epoch (DESIGN 6), named by the pre-turn step
+ * that gives it. A plan that fails to freeze gives its own freeze reason, and
+ * a stale epoch the current one names gives `staleEpochMessage`.
+ */
+export const PRE_TURN_REASONS = {
+  /** state: the session is ending, so no new turn may open. */
+  sessionEnding: 'session_ending',
+  /** state: a turn is already open (one at a time per session). */
+  turnActive: 'turn_active',
+  /** admission, rejected: the tenant's turns-per-minute rate. */
+  rateLimited: 'rate_limited',
+  /** admission, deferred: the tenant's concurrent turns are all taken. */
+  tenantTurnsExhausted: 'tenant_turns_exhausted',
+  /** admission, deferred: the kernel's concurrent turns are all taken. */
+  poolExhausted: 'pool_exhausted',
+  /** authority, stale_epoch: this kernel holds no lease, so no epoch is current. */
+  authorityNotHeld: 'authority_not_held',
+} as const;
+export type PreTurnReason = (typeof PRE_TURN_REASONS)[keyof typeof PRE_TURN_REASONS];
+
+/**
+ * The message of an epoch that is not the current one (DESIGN 4.1), spelled
+ * once for every place that answers it: `current` when the answer may name
+ * it, `session_id` when it leaves the session's own stream. `epoch` is
+ * undefined only where the caller named none, and the message says so.
+ */
+export function staleEpochMessage(epoch: number | undefined, current?: number, where?: { session_id: string }): string {
+  const now = current === undefined ? '' : ` ${current}`;
+  const of = where === undefined ? '' : ` of session ${where.session_id}`;
+  return `epoch ${epoch} is not the current epoch${now}${of}`;
+}
+
+/** The reason of a turn.stale_epoch: no lease at all (`current` 0), or an epoch that is not the current one. */
+export function staleEpochReason(epoch: number, current: number): string {
+  return current === 0 ? PRE_TURN_REASONS.authorityNotHeld : staleEpochMessage(epoch, current);
+}
+
+/** Why a lane dropped an item: the `reason` of drop.notice and of the timeline's lane decision. */
+export const DROP_REASONS = ['overflow_drop_oldest', 'overflow_latest_only', 'overflow_drop_newest', 'coalesced', 'block_timeout'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
 /** WebSocket close codes (DESIGN 5.1, docs/protocol.md). */
 export const CLOSE_CODES = {
   normal: 1000,

@@ -1,4 +1,5 @@
 // Local admission (session quotas, turn execution pool, per-session rate): counts and decides; never queues, waits or keeps idle state.
+import { PRE_TURN_REASONS } from '../../api/eventabi/vocabulary.js';
 import type { Clock } from '../determinism/clock.js';
 
 export interface AdmissionLimits {
@@ -14,9 +15,10 @@ export interface AdmissionLimits {
 export const ADMISSION_REASONS = {
   sessionsExhausted: 'sessions_exhausted',
   tenantSessionsExhausted: 'tenant_sessions_exhausted',
-  poolExhausted: 'pool_exhausted',
-  tenantTurnsExhausted: 'tenant_turns_exhausted',
-  rateLimited: 'rate_limited',
+  // A turn's admission reasons are pre-turn reasons the gateway reads: the Event ABI names them.
+  poolExhausted: PRE_TURN_REASONS.poolExhausted,
+  tenantTurnsExhausted: PRE_TURN_REASONS.tenantTurnsExhausted,
+  rateLimited: PRE_TURN_REASONS.rateLimited,
 } as const;
 
 export type AdmissionReason = (typeof ADMISSION_REASONS)[keyof typeof ADMISSION_REASONS];

@@ -1,4 +1,5 @@
 // Single-process lease store: owns the lease table and epoch counter; never reuses or lowers an epoch, never keeps dead leases.
+import { staleEpochMessage } from '../../api/eventabi/vocabulary.js';
 import type { Clock } from '../determinism/clock.js';
 import type { AuthorityBackend, AuthorityResult, Lease } from './types.js';
 
@@ -127,7 +128,7 @@ export class MemoryAuthority implements AuthorityBackend {
     const lease = this.live(session_id);
     if (!lease) return notFound(session_id);
     if (lease.epoch !== epoch) {
-      return { ok: false, code: 'stale_epoch', message: `epoch ${epoch} is not the current epoch ${lease.epoch} of session ${session_id}`, lease: { ...lease } };
+      return { ok: false, code: 'stale_epoch', message: staleEpochMessage(epoch, lease.epoch, { session_id }), lease: { ...lease } };
     }
     return { ok: true, value: lease };
   }

@@ -8,6 +8,7 @@
 // current holder is a no-op; a free lease reads as holder "" and epoch 0.
 import * as grpc from '@grpc/grpc-js';
 import { MAX_ID_LENGTH } from '../../api/eventabi/validate.js';
+import { staleEpochMessage } from '../../api/eventabi/vocabulary.js';
 import type { AuthorityBackend, AuthorityResult, Lease } from '../authority/types.js';
 import { KEYS } from '../config/keys.js';
 import type { Clock } from '../determinism/clock.js';
@@ -89,7 +90,7 @@ export function authorityService(opts: AuthorityServiceOptions): ServiceHandlers
     if (result.ok) return result.value;
     switch (result.code) {
       case 'stale_epoch':
-        throw new ServiceError(grpc.status.ABORTED, `epoch ${epoch} is not the current epoch of session ${session_id}; GetLease and retry with the current one`);
+        throw new ServiceError(grpc.status.ABORTED, `${staleEpochMessage(epoch, undefined, { session_id })}; GetLease and retry with the current one`);
       case 'not_found':
         throw new ServiceError(grpc.status.ABORTED, `session ${session_id} has no live lease (released or expired), so epoch ${epoch} is stale; AcquireLease to take it`);
       case 'held_by_other': {

@@ -2,7 +2,8 @@
 // manager. Validation order follows DESIGN 4.1: request shape, session
 // existence, epoch, turn existence, turn state. It holds no state of its own.
 import * as grpc from '@grpc/grpc-js';
-import { type AnyEnvelope, payloadMember } from '../../api/eventabi/index.js';
+import { type AnyEnvelope, payloadMember, staleEpochMessage } from '../../api/eventabi/index.js';
+import { decodePageToken } from '../paging/page-token.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Session } from '../session/session.js';
 import type { Tenants } from '../tenancy/tenants.js';
@@ -95,10 +96,7 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
     },
     ListSessions: {
       unary: (ctx, req: { page_size: number; page_token: string }) => {
-        // Tokens are the base64url of the last id of the previous page; anything else was not minted here.
-        if (req.page_token && Buffer.from(Buffer.from(req.page_token, 'base64url').toString('utf8')).toString('base64url') !== req.page_token) {
-          throw new ServiceError(grpc.status.INVALID_ARGUMENT, 'page_token is not one ListSessions returned');
-        }
+        if (!decodePageToken('sessions', req.page_token).ok) throw new ServiceError(grpc.status.INVALID_ARGUMENT, 'page_token is not one ListSessions returned');
         const page = opts.sessions.list(ctx.tenant, req.page_size, req.page_token);
         return { sessions: page.sessions.map((session) => describeSession(session, opts.sessions.holder)), next_page_token: page.next };
       },
@@ -129,7 +127,7 @@ export function sessionsService(opts: SessionsServiceOptions): ServiceHandlers {
         const turn_id = requireField(req.turn_id, 'turn_id');
         const session = sessionOf(opts, ctx, session_id);
         if (req.epoch === 0 || req.epoch !== session.epoch || !session.authoritative) {
-          throw new ServiceError(grpc.status.ABORTED, `epoch ${req.epoch} is not the current epoch of session ${session_id}; refresh authority and retry`);
+          throw new ServiceError(grpc.status.ABORTED, `${staleEpochMessage(req.epoch, undefined, { session_id })}; refresh authority and retry`);
         }
         const result = session.cancel('turn', turn_id, req.reason || 'cancelled_by_control_plane');
         if (!result.ok) {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { loadControlPlane } from '../../api/controlplane/loader.js';
 import type { TimelineRecord__Output } from '../../api/controlplane/generated/baton/v1/TimelineRecord.js';
 import type { TimelinesClient } from '../../api/controlplane/generated/baton/v1/Timelines.js';
-import { type AnyEnvelope, SCHEMA_VERSION, encodeBinary } from '../../api/eventabi/index.js';
+import { anyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
 import { Admission } from '../admission/admission.js';
 import { MemoryAuthority } from '../authority/memory.js';
 import { VirtualClock } from '../determinism/clock.js';
@@ -112,18 +112,7 @@ async function kernel(opts: { memoryRecords?: number; dir?: boolean; endedSessio
     feed(session: Session, count: number, size = 16): void {
       const start = session.ingressSeq;
       for (let i = 1; i <= count; i++) {
-        const event = {
-          v: SCHEMA_VERSION,
-          id: `g${start + i}`,
-          session_id: session.id,
-          turn_id: '',
-          epoch: session.epoch,
-          seq: start + i,
-          kind: 'text.in',
-          media_ms: 0,
-          wall_ms: 0,
-          payload: { text: 'x'.repeat(size) },
-        } as unknown as AnyEnvelope;
+        const event = anyEnvelope('text.in', { text: 'x'.repeat(size) }, { id: `g${start + i}`, session_id: session.id, epoch: session.epoch, seq: start + i });
         const admitted = session.admit(encodeBinary(event), 'proto');
         if (!admitted.ok) throw new Error(admitted.error.message);
         session.ingest(admitted.event);

@@ -16,6 +16,7 @@ import {
   bytesPerSample,
   decodeBinary,
   decodeJson,
+  staleEpochMessage,
 } from '../../api/eventabi/index.js';
 
 export type Encoding = 'proto' | 'json';
@@ -126,7 +127,7 @@ export class IngressGate {
     if (!starting && !this.opts.epochCheckedByTurnGate?.(event)) {
       const current = this.opts.currentEpoch();
       if (event.epoch === 0 || event.epoch !== current) {
-        return abiError('stale_epoch', `epoch ${event.epoch} is not the current epoch ${current}`, ref);
+        return abiError('stale_epoch', staleEpochMessage(event.epoch, current), ref);
       }
     }
     if (!starting) {

@@ -3,6 +3,7 @@
 // behind the input it covers. It reports every drop and crossing through
 // `onAction` and must never drop Control, grow a lane, or read a clock itself.
 import { LANES, type Lane } from '../../api/eventabi/kinds.js';
+import { DROP_REASONS, type DropReason } from '../../api/eventabi/vocabulary.js';
 import { LANE_OVERFLOW_ALLOWED, type LanePolicy, type OverflowPolicy } from './policy.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -23,14 +24,8 @@ export interface LaneItem {
   readonly bytes?: number;
 }
 
-export const DROP_REASONS = [
-  'overflow_drop_oldest',
-  'overflow_latest_only',
-  'overflow_drop_newest',
-  'coalesced',
-  'block_timeout',
-] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+// The drop reasons are Event ABI values (drop.notice carries them): named in vocabulary.ts, re-exported for the lanes' users.
+export { DROP_REASONS, type DropReason };
 
 export type LaneAction =
   | {

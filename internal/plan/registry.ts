@@ -1,4 +1,5 @@
 // The pipeline registry: validated, versioned, content-hashed specs per (tenant, name), plus the embedded ones; it never freezes plans and never grows without a cap.
+import { decodePageToken, encodePageToken } from '../paging/page-token.js';
 import { canonicalize, sha256Hex } from './canonical.js';
 import { EMBEDDED_PIPELINES } from './embedded.js';
 import { deepFreeze } from './freeze.js';
@@ -72,8 +73,6 @@ interface Lineage {
   /** Next version number; never reused, even after old versions are dropped. */
   next: number;
 }
-
-const TOKEN_PREFIX = 'p1\u0000';
 
 export class PipelineRegistry {
   private readonly tenants = new Map<string, Map<string, Lineage>>();
@@ -210,18 +209,16 @@ export class PipelineRegistry {
     const size = request.page_size ?? 0;
     if (!Number.isInteger(size) || size < 0) return { ok: false, problem: 'page_size: must be a non-negative integer' };
     const pageSize = size === 0 ? REGISTRY_DEFAULTS.defaultPageSize : Math.min(size, REGISTRY_DEFAULTS.maxPageSize);
-    let after: string | undefined;
-    if (request.page_token) {
-      after = decodeToken(request.page_token);
-      if (after === undefined) return { ok: false, problem: 'page_token: not a token this server issued' };
-    }
+    const position = decodePageToken('pipelines', request.page_token ?? '');
+    if (!position.ok) return { ok: false, problem: 'page_token: not a token this server issued' };
+    const after = position.after;
     const names = new Set(this.embedded.keys());
     for (const name of this.tenants.get(tenant)?.keys() ?? []) names.add(name);
     const sorted = [...names].filter((name) => after === undefined || name > after).sort();
     const page = sorted.slice(0, pageSize);
     const pipelines = page.map((name) => this.get(tenant, name)!);
     const last = page[page.length - 1];
-    const next_page_token = sorted.length > pageSize && last !== undefined ? encodeToken(last) : '';
+    const next_page_token = sorted.length > pageSize && last !== undefined ? encodePageToken('pipelines', last) : '';
     return { ok: true, pipelines, next_page_token };
   }
 
@@ -281,13 +278,3 @@ function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-function encodeToken(name: string): string {
-  return Buffer.from(TOKEN_PREFIX + name, 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string): string | undefined {
-  const text = Buffer.from(token, 'base64url').toString('utf8');
-  // Re-encoding must give the token back: rejects padding, stray characters and lossy UTF-8.
-  if (!text.startsWith(TOKEN_PREFIX) || encodeToken(text.slice(TOKEN_PREFIX.length)) !== token) return undefined;
-  return text.slice(TOKEN_PREFIX.length);
-}

@@ -163,7 +163,7 @@ describe('drain', () => {
     dirs.push(dir);
     const k = kernel({ dir });
     const sessions = await Promise.all([k.open(), k.open(), k.open()]);
-    for (const session of sessions) for (let i = 0; i < 50; i++) session.recorder.decision('test', 'noted', `r${i}`);
+    for (const session of sessions) for (let i = 0; i < 50; i++) session.recorder.decision('fence', 'fenced', `r${i}`);
     k.manager.endAll('draining', 1001);
     const written = sessions.map((session) => {
       const state = { done: false };

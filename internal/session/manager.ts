@@ -25,6 +25,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { type ClosedTimeline, closeTimeline } from '../observe/timeline/closed.js';
 import { TimelineRecorder } from '../observe/timeline/recorder.js';
+import { decodePageToken, encodePageToken } from '../paging/page-token.js';
 import { freezePlan } from '../plan/freeze.js';
 import type { PipelineRegistry } from '../plan/registry.js';
 import type { FrozenPlan, PipelineVersion, TurnBudgets } from '../plan/types.js';
@@ -279,10 +280,13 @@ export class SessionManager {
   /** A page of the tenant's sessions, ordered by id; the token is the last id of the previous page. */
   list(tenant: string, pageSize: number, pageToken: string): { sessions: Session[]; next: string } {
     const size = Math.min(Math.max(pageSize || 50, 1), 500);
-    const after = pageToken ? Buffer.from(pageToken, 'base64url').toString('utf8') : '';
+    const position = decodePageToken('sessions', pageToken);
+    // A token this kernel did not mint names no place in its listing (ListSessions refuses it before asking).
+    if (!position.ok) return { sessions: [], next: '' };
+    const after = position.after ?? '';
     const mine = [...this.sessions.values()].filter((s) => s.tenant === tenant && s.id > after).sort((a, b) => (a.id < b.id ? -1 : 1));
     const page = mine.slice(0, size);
-    const next = mine.length > size ? Buffer.from(page[page.length - 1]!.id).toString('base64url') : '';
+    const next = mine.length > size ? encodePageToken('sessions', page[page.length - 1]!.id) : '';
     return { sessions: page, next };
   }
 

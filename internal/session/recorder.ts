@@ -4,12 +4,22 @@
 // space so an abort can always be explained.
 import { type AbiError, type AnyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
 import type { NodeInvocationRecord } from '../nodes/types.js';
+import type { DecisionDetail, DecisionKind, DecisionOutcome } from '../observe/timeline/decisions.js';
 import type { TimelineRecorder } from '../observe/timeline/recorder.js';
 import type { NodeInvocation, SessionHeader } from '../observe/timeline/records.js';
 import type { FrozenPlan } from '../plan/types.js';
 import type { EgressRecorder } from './egress.js';
 
 const TERMINAL_KINDS = new Set(['turn.committed', 'turn.aborted', 'turn.closed', 'session.ended']);
+
+/**
+ * A decision's outcome, checked against the table for every kind written as a
+ * literal. A kind only known as `string` (the session passes the pre-turn
+ * step so today) is not checked here; decisions.test.ts checks what it writes.
+ */
+export type OutcomeOf<K extends string> = K extends DecisionKind ? DecisionOutcome<K> : string extends K ? string : never;
+/** The detail keys the table names for a literal kind. Both are NoInfer at the call: only `kind` decides K, so a stray key is an error, not a wider K. */
+export type DetailOf<K extends string> = K extends DecisionKind ? DecisionDetail<K> : string extends K ? Record<string, string> : never;
 
 export interface SessionRecorder extends EgressRecorder {
   /**
@@ -19,7 +29,8 @@ export interface SessionRecorder extends EgressRecorder {
    * every audio frame only to record it showed in profiles.
    */
   ingress(event: AnyEnvelope, raw?: Uint8Array): boolean;
-  decision(kind: string, outcome: string, reason: string, detail?: Record<string, string>, turn_id?: string): boolean;
+  /** One decision record, in the vocabulary of internal/observe/timeline/decisions.ts. */
+  decision<K extends string>(kind: K, outcome: NoInfer<OutcomeOf<K>>, reason: string, detail?: NoInfer<DetailOf<K>>, turn_id?: string): boolean;
   planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean;
   nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean;
   rejection(error: AbiError): void;
@@ -37,8 +48,10 @@ export class TimelineSessionRecorder implements SessionRecorder {
     return this.timeline.append({ case: 'ingress', value: raw ?? encodeBinary(event) }, event.turn_id).ok;
   }
 
-  decision(kind: string, outcome: string, reason: string, detail: Record<string, string> = {}, turn_id = ''): boolean {
-    return this.timeline.append({ case: 'decision', value: { kind, outcome, reason, detail } }, turn_id).ok;
+  decision<K extends string>(kind: K, outcome: NoInfer<OutcomeOf<K>>, reason: string, detail?: NoInfer<DetailOf<K>>, turn_id = ''): boolean {
+    // The table types the keys; the record holds them as the plain string map the wire format has.
+    const written = (detail ?? {}) as Record<string, string>;
+    return this.timeline.append({ case: 'decision', value: { kind, outcome, reason, detail: written } }, turn_id).ok;
   }
 
   planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean {
@@ -64,6 +77,6 @@ export class TimelineSessionRecorder implements SessionRecorder {
   }
 
   egressRefused(event: AnyEnvelope, reason: string): void {
-    this.timeline.append({ case: 'decision', value: { kind: 'egress', outcome: 'refused', reason, detail: { kind: event.kind } } }, event.turn_id);
+    this.decision('egress', 'refused', reason, { kind: event.kind }, event.turn_id);
   }
 }

@@ -11,7 +11,7 @@ import {
   type AnyEnvelope,
   CLOSE_CODES,
   KINDS,
-  SCHEMA_VERSION,
+  anyEnvelope,
   encodeBinary,
   encodeJson,
 } from '../../api/eventabi/index.js';
@@ -300,18 +300,7 @@ class GatewayConnection implements EgressSink {
       return;
     }
     this.preSessionSeq += 1;
-    const event = {
-      v: SCHEMA_VERSION,
-      id: `k${this.preSessionSeq}`,
-      session_id: '',
-      turn_id: '',
-      epoch: 0,
-      seq: this.preSessionSeq,
-      kind: 'error',
-      media_ms: 0,
-      wall_ms: 0,
-      payload,
-    } as AnyEnvelope;
+    const event = anyEnvelope('error', payload, { id: `k${this.preSessionSeq}`, seq: this.preSessionSeq });
     this.write(this.encoding === 'proto' ? encodeBinary(event) : encodeJson(event), event);
   }
 }

@@ -8,7 +8,7 @@ import {
   type AnyEnvelope,
   type IngressKind,
   type Payloads,
-  SCHEMA_VERSION,
+  anyEnvelope,
   encodeBinary,
 } from '../../api/eventabi/index.js';
 import type { Clock, TimerHandle } from '../determinism/clock.js';
@@ -123,18 +123,7 @@ export class SessionFeed {
   /** The draft as an envelope through the session's ingress gate; undefined when the gate rejects it (recorded as an error). */
   private admit(session: Session, draft: Draft): AnyEnvelope | undefined {
     const seq = session.ingressSeq + 1;
-    const envelope = {
-      v: SCHEMA_VERSION,
-      id: `m${seq}`,
-      session_id: session.id,
-      turn_id: draft.turn_id ?? '',
-      epoch: session.epoch,
-      seq,
-      kind: draft.kind,
-      media_ms: draft.media_ms ?? 0,
-      wall_ms: 0,
-      payload: draft.payload,
-    } as unknown as AnyEnvelope;
+    const envelope = anyEnvelope(draft.kind, draft.payload, { id: `m${seq}`, session_id: session.id, turn_id: draft.turn_id, epoch: session.epoch, seq, media_ms: draft.media_ms });
     const result = session.admit(encodeBinary(envelope), 'proto');
     if (result.ok) {
       this.opts.metrics?.ingressEvents.inc({ kind: result.event.kind, encoding: 'media_streams' });

@@ -2,6 +2,7 @@
 // DESIGN 6's order (1) admission, (2) authority, (3) plan freeze. A candidate
 // rejected at any step never reaches a later one, so a rejected candidate
 // never triggers plan work. It creates no turn and emits nothing itself.
+import { staleEpochReason } from '../../api/eventabi/vocabulary.js';
 import type { FrozenPlan } from '../plan/types.js';
 
 export interface AdmissionTicketLike {
@@ -31,9 +32,7 @@ export function decidePreTurn(epoch: number, checks: PreTurnChecks): PreTurnDeci
   if (!admission.admitted) return { outcome: admission.outcome, reason: admission.reason, step: 'admission' };
   if (!checks.authoritative(epoch)) {
     admission.ticket.release();
-    const current = checks.currentEpoch();
-    const reason = current === 0 ? 'authority_not_held' : `epoch ${epoch} is not the current epoch ${current}`;
-    return { outcome: 'stale_epoch', reason, step: 'authority' };
+    return { outcome: 'stale_epoch', reason: staleEpochReason(epoch, checks.currentEpoch()), step: 'authority' };
   }
   const frozen = checks.freeze();
   if (!frozen.ok) {

@@ -2,7 +2,7 @@
 // through the ingress gate, in both encodings, against same-run baselines:
 // protobufjs reflection decode (no validation) and JSON.parse (no validation).
 import protobuf from 'protobufjs';
-import { type AnyEnvelope, SCHEMA_VERSION, encodeBinary, encodeJson } from '../../api/eventabi/index.js';
+import { type AnyEnvelope, anyEnvelope, encodeBinary, encodeJson } from '../../api/eventabi/index.js';
 import { protoFile } from '../../api/proto-files.js';
 import { IngressGate } from '../../internal/ingress/ingress-gate.js';
 import { report, summarize } from './stats.js';
@@ -10,18 +10,7 @@ import { report, summarize } from './stats.js';
 const FRAMES = 200_000;
 
 function frame(seq: number): AnyEnvelope {
-  return {
-    v: SCHEMA_VERSION,
-    id: `g${seq}`,
-    session_id: 's-bench',
-    turn_id: '',
-    epoch: 1,
-    seq,
-    kind: 'audio.in',
-    media_ms: seq * 20,
-    wall_ms: 0,
-    payload: { audio: Buffer.alloc(640, seq & 0xff) },
-  } as AnyEnvelope;
+  return anyEnvelope('audio.in', { audio: Buffer.alloc(640, seq & 0xff) }, { id: `g${seq}`, session_id: 's-bench', epoch: 1, seq, media_ms: seq * 20 });
 }
 
 /** Per-frame µs, measured in batches of 100 so timer overhead stays negligible. */

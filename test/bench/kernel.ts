@@ -2,7 +2,7 @@
 // (pre-turn gate + plan freeze + actor start) and cancel-to-fence latency with
 // 500 streaming sessions, on the virtual clock. Baseline: the same-run cost of
 // encoding one egress envelope (the floor of any decision that speaks).
-import { SCHEMA_VERSION, encodeBinary } from '../../api/eventabi/index.js';
+import { anyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
 import { KernelSim, type SimSession } from '../support/kernel-sim.js';
 import { report, rssMiB, summarize } from './stats.js';
 
@@ -14,10 +14,10 @@ async function openMany(sim: KernelSim, n: number): Promise<SimSession[]> {
 
 function encodeBaselineUs(): number[] {
   const samples: number[] = [];
-  const event = { v: SCHEMA_VERSION, id: 'k1', session_id: 's-1', turn_id: 't-1', epoch: 1, seq: 1, kind: 'turn.opened', media_ms: 0, wall_ms: 0, payload: { plan_hash: 'a'.repeat(64), seed: 42 } } as const;
+  const event = anyEnvelope('turn.opened', { plan_hash: 'a'.repeat(64), seed: 42 }, { id: 'k1', session_id: 's-1', turn_id: 't-1', epoch: 1, seq: 1 });
   for (let i = 0; i < 20_000; i++) {
     const t = performance.now();
-    encodeBinary(event as never);
+    encodeBinary(event);
     samples.push((performance.now() - t) * 1000);
   }
   return samples;

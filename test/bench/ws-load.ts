@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { type AnyEnvelope, SCHEMA_VERSION, decodeBinary, encodeBinary } from '../../api/eventabi/index.js';
+import { type AnyEnvelope, type IngressKind, type Payloads, anyEnvelope, decodeBinary, encodeBinary } from '../../api/eventabi/index.js';
 import { report, summarize } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,10 +25,6 @@ function startProcess(args: string[], ready: RegExp, env: Record<string, string>
   });
 }
 
-function envelope(fields: Partial<AnyEnvelope> & { kind: AnyEnvelope['kind']; payload: unknown }): Uint8Array {
-  return encodeBinary({ v: SCHEMA_VERSION, id: '', session_id: '', turn_id: '', epoch: 0, seq: 0, media_ms: 0, wall_ms: 0, ...fields } as AnyEnvelope);
-}
-
 interface Client {
   ws: WebSocket;
   session_id: string;
@@ -41,9 +37,9 @@ interface Client {
   cancelled: Set<string>;
 }
 
-function send(c: Client, kind: AnyEnvelope['kind'], payload: unknown, turn_id = ''): void {
+function send<K extends IngressKind>(c: Client, kind: K, payload: Payloads[K], turn_id = ''): void {
   c.seq += 1;
-  c.ws.send(envelope({ id: `g${c.seq}`, session_id: c.session_id, epoch: c.epoch, seq: c.seq, kind, payload, turn_id } as never));
+  c.ws.send(encodeBinary(anyEnvelope(kind, payload, { id: `g${c.seq}`, session_id: c.session_id, epoch: c.epoch, seq: c.seq, turn_id })));
 }
 
 async function connectKernelClient(http: string): Promise<Client> {
@@ -77,7 +73,7 @@ async function connectKernelClient(http: string): Promise<Client> {
     });
   });
   client.seq = 1;
-  ws.send(envelope({ id: 'g1', seq: 1, kind: 'session.start', payload: { pipeline: 'demo', codec: 'pcm16', sample_rate: 16000 } } as never));
+  ws.send(encodeBinary(anyEnvelope('session.start', { pipeline: 'demo', codec: 'pcm16', sample_rate: 16000 }, { id: 'g1', seq: 1 })));
   await started;
   return client;
 }

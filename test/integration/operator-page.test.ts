@@ -12,7 +12,7 @@ import { inflateSync } from 'node:zlib';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { type AnyEnvelope, type IngressKind, type Payloads, SCHEMA_VERSION, decodeJson, encodeJson } from '../../api/eventabi/index.js';
+import { type AnyEnvelope, type IngressKind, type Payloads, anyEnvelope, decodeJson, encodeJson } from '../../api/eventabi/index.js';
 import { DEV_KEY, type KernelProcess, startKernel } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -61,7 +61,7 @@ class Gateway {
 
   send<K extends IngressKind>(kind: K, payload: Payloads[K], turn_id = ''): void {
     this.seq += 1;
-    const event = { v: SCHEMA_VERSION, id: `g${this.seq}`, session_id: this.session_id, turn_id, epoch: this.epoch, seq: this.seq, kind, media_ms: 0, wall_ms: 0, payload } as unknown as AnyEnvelope;
+    const event = anyEnvelope(kind, payload, { id: `g${this.seq}`, session_id: this.session_id, turn_id, epoch: this.epoch, seq: this.seq });
     this.ws.send(encodeJson(event));
   }
 

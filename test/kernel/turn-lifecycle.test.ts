@@ -128,13 +128,10 @@ describe('lane pressure', () => {
   test('a run of dropped audio is announced as one drop.notice with its seq range, and each drop is recorded', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const { anyEnvelope, encodeBinary } = await import('../../api/eventabi/index.js');
     // 300 frames arrive before the scheduler runs: the 256-deep Data lane drops the oldest 44.
     for (let seq = 1; seq <= 300; seq++) {
-      const frame = encodeBinary({
-        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
-        kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640) },
-      } as never);
+      const frame = encodeBinary(anyEnvelope('audio.in', { audio: Buffer.alloc(640) }, { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq }));
       const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       s.session.ingest(admitted.event);
@@ -150,13 +147,9 @@ describe('lane pressure', () => {
   test('the timeline records a protobuf frame exactly as it arrived, and a JSON frame as its canonical protobuf; both decode to the event', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { decodeBinary, encodeBinary, encodeJson, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const { anyEnvelope, decodeBinary, encodeBinary, encodeJson } = await import('../../api/eventabi/index.js');
     const { decodeRecord } = await import('../../internal/observe/timeline/records.js');
-    const event = (seq: number) =>
-      ({
-        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
-        kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640, seq) },
-      }) as never;
+    const event = (seq: number) => anyEnvelope('audio.in', { audio: Buffer.alloc(640, seq) }, { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq });
     const proto = encodeBinary(event(1));
     const viaProto = s.session.admit(proto, 'proto');
     if (!viaProto.ok) throw new Error(viaProto.error.message);
@@ -184,7 +177,7 @@ describe('lane pressure', () => {
   test('an event refused by a full Control lane and offered again is recorded in the timeline once', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const { anyEnvelope, encodeBinary } = await import('../../api/eventabi/index.js');
     const recorded: number[] = [];
     const recorder = s.session.recorder;
     const original = recorder.ingress.bind(recorder);
@@ -193,10 +186,7 @@ describe('lane pressure', () => {
       return original(event);
     };
     const admit = (seq: number) => {
-      const frame = encodeBinary({
-        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
-        kind: 'dtmf', media_ms: 0, wall_ms: 0, payload: { digit: '1' },
-      } as never);
+      const frame = encodeBinary(anyEnvelope('dtmf', { digit: '1' }, { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq }));
       const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       return admitted.event;
@@ -215,14 +205,11 @@ describe('lane pressure', () => {
   test('a drop.notice range never spans an event that was kept: a turn.request inside a run of drops splits it', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { encodeBinary, SCHEMA_VERSION } = await import('../../api/eventabi/index.js');
+    const { anyEnvelope, encodeBinary } = await import('../../api/eventabi/index.js');
     for (let seq = 1; seq <= 300; seq++) {
       const proposal = seq === 20;
-      const frame = encodeBinary({
-        v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
-        kind: proposal ? 'turn.request' : 'audio.in', media_ms: 0, wall_ms: 0,
-        payload: proposal ? { text: 'hello' } : { audio: Buffer.alloc(640) },
-      } as never);
+      const fields = { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq };
+      const frame = encodeBinary(proposal ? anyEnvelope('turn.request', { text: 'hello' }, fields) : anyEnvelope('audio.in', { audio: Buffer.alloc(640) }, fields));
       const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       s.session.ingest(admitted.event);

@@ -16,7 +16,9 @@ import {
   KINDS,
   type Kind,
   MAX_ID_LENGTH,
+  type Payloads,
   SAMPLE_RATES,
+  anyEnvelope,
   checkEvent,
   decodeBinary,
   decodeJson,
@@ -136,21 +138,7 @@ const validEnvelope: fc.Arbitrary<AnyEnvelope> = fc.constantFrom(...ALL_KINDS).c
       wall_ms: uint64,
       payload: PAYLOADS.get(kind)!,
     })
-    .map(
-      (r) =>
-        ({
-          v: '1.0',
-          id: r.id,
-          session_id: r.session_id,
-          turn_id: needsTurnId(kind, r.payload) ? r.turn_id : '',
-          epoch: r.epoch,
-          seq: r.seq,
-          kind,
-          media_ms: r.media_ms,
-          wall_ms: r.wall_ms,
-          payload: r.payload,
-        }) as AnyEnvelope,
-    ),
+    .map(({ payload, turn_id, ...fields }) => anyEnvelope(kind, payload as Payloads[Kind], { ...fields, turn_id: needsTurnId(kind, payload) ? turn_id : '' })),
 );
 
 // ---------------------------------------------------------------- the outcome contract

@@ -10,7 +10,8 @@ import { WebSocket } from 'ws';
 import {
   type AnyEnvelope,
   type Kind,
-  SCHEMA_VERSION,
+  type Payloads,
+  anyEnvelope,
   decodeBinary,
   decodeJson,
   encodeBinary,
@@ -387,19 +388,8 @@ function nextId(): string {
 }
 
 function envelopeOf(d: Draft, state: StreamState, over: Partial<AnyEnvelope> = {}): AnyEnvelope {
-  return {
-    v: SCHEMA_VERSION,
-    id: nextId(),
-    session_id: state.session_id,
-    turn_id: d.turn_id,
-    epoch: state.epoch,
-    seq: state.lastSeq + d.seqGap,
-    kind: d.kind,
-    media_ms: 0,
-    wall_ms: 0,
-    payload: d.payload,
-    ...over,
-  } as AnyEnvelope;
+  const fields = { id: nextId(), session_id: state.session_id, turn_id: d.turn_id, epoch: state.epoch, seq: state.lastSeq + d.seqGap };
+  return { ...anyEnvelope(d.kind, d.payload as Payloads[Kind], fields), ...over } as AnyEnvelope;
 }
 
 function encode(event: AnyEnvelope, encoding: Encoding): Buffer | string {

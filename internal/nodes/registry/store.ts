@@ -1,5 +1,6 @@
 // The script registry: node scripts and modules per (tenant, name), validated and linked when they are put, so every stored script always resolves. It never executes a script and never grows without a cap.
 import { createHash } from 'node:crypto';
+import { decodePageToken, encodePageToken } from '../../paging/page-token.js';
 import { type AnalysisResult, analyzeScript, type ExportShape, type ScriptAnalysis } from './analyze.js';
 import { capProblems, checkSource, type ScriptProblem, type ScriptProblemCode } from './problems.js';
 import { RESERVED_MODULES, SCRIPT_KINDS, SCRIPT_LIMITS, SCRIPT_NAME_PATTERN, type ScriptKind, type ScriptLimits, isReservedSpecifier, scriptNameProblems } from './names.js';
@@ -52,8 +53,6 @@ interface TenantScripts {
   readonly importers: Map<string, Set<string>>;
   bytes: number;
 }
-
-const TOKEN_PREFIX = 's1\u0000';
 
 export class ScriptRegistry {
   private readonly tenants = new Map<string, TenantScripts>();
@@ -195,18 +194,16 @@ export class ScriptRegistry {
     const size = request.page_size ?? 0;
     if (!Number.isInteger(size) || size < 0) return { ok: false, problem: 'page_size: must be a non-negative integer' };
     const pageSize = size === 0 ? this.limits.defaultPageSize : Math.min(size, this.limits.maxPageSize);
-    let after: string | undefined;
-    if (request.page_token) {
-      after = decodeToken(request.page_token);
-      if (after === undefined) return { ok: false, problem: 'page_token: not a token this server issued' };
-    }
+    const position = decodePageToken('scripts', request.page_token ?? '');
+    if (!position.ok) return { ok: false, problem: 'page_token: not a token this server issued' };
+    const after = position.after;
     const names = [...(this.tenants.get(tenant)?.byName.keys() ?? [])].filter((n) => after === undefined || n > after).sort();
     const page = names.slice(0, pageSize);
     const last = page[page.length - 1];
     return {
       ok: true,
       scripts: page.map((n) => this.get(tenant, n)!),
-      next_page_token: names.length > pageSize && last !== undefined ? encodeToken(last) : '',
+      next_page_token: names.length > pageSize && last !== undefined ? encodePageToken('scripts', last) : '',
     };
   }
 
@@ -463,13 +460,3 @@ function refuse(problems: readonly ScriptProblem[]): { ok: false; error: ScriptE
   return { ok: false, error: { code: problems[0]!.code, problems } };
 }
 
-function encodeToken(name: string): string {
-  return Buffer.from(TOKEN_PREFIX + name, 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string): string | undefined {
-  const text = Buffer.from(token, 'base64url').toString('utf8');
-  // Re-encoding must give the token back: rejects padding, stray characters and lossy UTF-8.
-  if (!text.startsWith(TOKEN_PREFIX) || encodeToken(text.slice(TOKEN_PREFIX.length)) !== token) return undefined;
-  return text.slice(TOKEN_PREFIX.length);
-}

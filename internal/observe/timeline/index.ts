@@ -28,6 +28,19 @@ export {
   type TimelineOptions,
   type TimelineStats,
 } from './recorder.js';
+export {
+  DECISIONS,
+  DECISION_KINDS,
+  NO_REASON,
+  OPEN_REASONS,
+  decisionProblem,
+  isDecision,
+  type DecisionDetail,
+  type DecisionDetailKey,
+  type DecisionKind,
+  type DecisionOutcome,
+  type DecisionSpec,
+} from './decisions.js';
 export { ClosedTimelineError, closeTimeline, exportClosedTimeline, type ClosedTimeline } from './closed.js';
 export { MAX_RECORD_BYTES, parseTimeline, readTimelineFile, readTimelineFrames } from './reader.js';
 export { MAX_NAME_ATTEMPTS, candidateName, timelineFileName } from './sink.js';

@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type AnyEnvelope, encodeBinary } from '../../../api/eventabi/index.js';
+import { anyEnvelope, encodeBinary } from '../../../api/eventabi/index.js';
 import { VirtualClock } from '../../determinism/clock.js';
 import { parseTimeline } from './reader.js';
 import { type RecordBody, type TimelineRecord, decodeRecord } from './records.js';
@@ -30,18 +30,7 @@ function recorder(opts: Partial<ConstructorParameters<typeof TimelineRecorder>[0
   return r;
 }
 
-const envelope: AnyEnvelope = {
-  v: '1.0',
-  id: 'a1',
-  session_id: 'sess-1',
-  turn_id: '',
-  epoch: 1,
-  seq: 1,
-  kind: 'audio.in',
-  media_ms: 20,
-  wall_ms: 0,
-  payload: { audio: new Uint8Array(320).fill(7) },
-};
+const envelope = anyEnvelope('audio.in', { audio: new Uint8Array(320).fill(7) }, { id: 'a1', session_id: 'sess-1', epoch: 1, seq: 1, media_ms: 20 });
 const INGRESS = new Uint8Array(encodeBinary(envelope));
 
 function decision(i: number): RecordBody {

@@ -3,35 +3,13 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, test } from 'vitest';
-import { type AnyEnvelope, decodeBinary, encodeBinary } from '../../../api/eventabi/index.js';
+import { decodeBinary, encodeBinary, envelope } from '../../../api/eventabi/index.js';
 import { protoDir, protoFile } from '../../../api/proto-files.js';
 import { BODY_CASES, type RecordBody, type TimelineRecord, TimelineFormatError, decodeRecord, egressBody, encodeRecord } from './records.js';
 
-const audioIn: AnyEnvelope = {
-  v: '1.0',
-  id: 'in-7',
-  session_id: 'sess-1',
-  turn_id: '',
-  epoch: 3,
-  seq: 7,
-  kind: 'audio.in',
-  media_ms: 140,
-  wall_ms: 0,
-  payload: { audio: Uint8Array.from({ length: 640 }, (_, i) => (i * 37) & 0xff) },
-};
+const audioIn = envelope('audio.in', { audio: Uint8Array.from({ length: 640 }, (_, i) => (i * 37) & 0xff) }, { id: 'in-7', session_id: 'sess-1', epoch: 3, seq: 7, media_ms: 140 });
 
-const audioOut: AnyEnvelope = {
-  v: '1.0',
-  id: 'out-2',
-  session_id: 'sess-1',
-  turn_id: 'turn-1',
-  epoch: 3,
-  seq: 2,
-  kind: 'audio.out',
-  media_ms: 20,
-  wall_ms: 1_700_000_000_000,
-  payload: { audio: new Uint8Array([1, 2, 3, 4]) },
-};
+const audioOut = envelope('audio.out', { audio: new Uint8Array([1, 2, 3, 4]) }, { id: 'out-2', session_id: 'sess-1', turn_id: 'turn-1', epoch: 3, seq: 2, media_ms: 20, wall_ms: 1_700_000_000_000 });
 
 /** One body of every case, every field non-default. */
 const EVERY_BODY: RecordBody[] = [

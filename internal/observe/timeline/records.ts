@@ -28,7 +28,7 @@ export interface EgressRecord {
   size: number;
 }
 
-/** Decision: `kind` is the decision family (admission, authority, plan, lane, flow, fence, terminal, transition). */
+/** Decision: `kind`, `outcome`, `reason` and `detail` keys are the vocabulary of decisions.ts (DECISIONS), checked against a real run by decisions.test.ts. */
 export interface Decision {
   kind: string;
   outcome: string;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type AnyEnvelope, type IngressKind, type Payloads, SCHEMA_VERSION, encodeBinary } from '../../../api/eventabi/index.js';
+import { type AnyEnvelope, type IngressKind, type Payloads, anyEnvelope, encodeBinary } from '../../../api/eventabi/index.js';
 import { Admission } from '../../admission/admission.js';
 import { MemoryAuthority } from '../../authority/memory.js';
 import { Tenants } from '../../tenancy/tenants.js';
@@ -136,18 +136,7 @@ class Gateway {
   /** Sends one event; `deliver: false` leaves it queued (to build lane pressure). */
   send<K extends IngressKind>(kind: K, payload: Payloads[K], opts: { turn_id?: string; deliver?: boolean } = {}): void {
     const seq = ++this.seq;
-    const event = {
-      v: SCHEMA_VERSION,
-      id: `g${seq}`,
-      session_id: this.session.id,
-      turn_id: opts.turn_id ?? '',
-      epoch: this.session.epoch,
-      seq,
-      kind,
-      media_ms: 0,
-      wall_ms: 0,
-      payload,
-    } as unknown as AnyEnvelope;
+    const event = anyEnvelope(kind, payload, { id: `g${seq}`, session_id: this.session.id, turn_id: opts.turn_id, epoch: this.session.epoch, seq });
     const admitted = this.session.admit(encodeBinary(event), 'proto');
     if (!admitted.ok) throw new Error(`${kind} refused: ${admitted.error.message}`);
     this.session.ingest(admitted.event);

@@ -2,7 +2,7 @@
 // recent pressure actions read from its timeline window. It only reads
 // session state; it never changes a session or waits on one.
 import { LANES, type Lane } from '../../../api/eventabi/index.js';
-import { type TimelineRecorder, decodeRecord } from '../../observe/timeline/index.js';
+import { type TimelineRecorder, decodeRecord, isDecision } from '../../observe/timeline/index.js';
 import type { Session } from '../../session/session.js';
 
 /** Pressure actions a summary carries (the newest). */
@@ -104,17 +104,17 @@ function pressureAction(
     const value = decision.detail[key];
     return value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : undefined;
   };
-  if (decision.kind === 'lane' && decision.outcome === 'dropped') {
+  if (isDecision(decision, 'lane', 'dropped')) {
     const seq_from = number('seq_from');
     const seq_to = number('seq_to');
     return { ...base, action: 'drop', ...(seq_from !== undefined ? { seq_from } : {}), ...(seq_to !== undefined ? { seq_to } : {}) };
   }
-  if (decision.kind === 'lane' && decision.outcome === 'closed') return { ...base, action: 'closed' };
-  if (decision.kind === 'flow' && (decision.outcome === 'xoff' || decision.outcome === 'xon')) {
+  if (isDecision(decision, 'lane', 'closed')) return { ...base, action: 'closed' };
+  if (isDecision(decision, 'flow', 'xoff', 'xon')) {
     const depth = number('depth');
     return { ...base, action: decision.outcome, ...(depth !== undefined ? { depth } : {}) };
   }
-  if (decision.kind === 'fence') return { ...base, action: 'fence' };
-  if (decision.kind === 'authority' && decision.outcome === 'lost') return { ...base, action: 'authority_lost' };
+  if (isDecision(decision, 'fence')) return { ...base, action: 'fence' };
+  if (isDecision(decision, 'authority', 'lost')) return { ...base, action: 'authority_lost' };
   return undefined;
 }

@@ -1,10 +1,13 @@
 // The page's timeline model (static/timeline-model.js, run here as it runs in
 // the browser): turns from turn.opened to turn.closed with their outcome,
 // fence reasons on the turn they fenced, open turns, pressure marks in the
-// lane they hit, node calls as spans, and the axis helpers.
+// lane they hit, node calls as spans, and the axis helpers. The page cannot
+// import the decision table, so the names it matches are checked against it.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { DECISIONS, type DecisionKind, type DecisionSpec } from '../../observe/timeline/decisions.js';
 import type { TimelineItem } from './timeline-view.js';
 
 interface Turn {
@@ -119,5 +122,31 @@ describe('timeline model', () => {
     expect(model.formatMs(2000)).toBe('2 s');
     expect(model.formatMs(2500)).toBe('2.5 s');
     expect(model.formatMs(125_000)).toBe('2 min 5 s');
+  });
+});
+
+describe('the decision names the page matches', () => {
+  test('every decision kind, outcome and detail key timeline-model.js matches is one the decision table names', () => {
+    const source = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'static', 'timeline-model.js'), 'utf8');
+    const body = /function decisionMarks\([^)]*\) \{([\s\S]*?)\n\}/.exec(source)?.[1];
+    expect(body).toBeDefined();
+    const problems: string[] = [];
+    const detailKeys = new Set<string>();
+    let matched = 0;
+    for (const line of body!.split('\n')) {
+      const kind = /item\.kind === '([^']+)'/.exec(line)?.[1];
+      if (kind === undefined) continue;
+      matched += 1;
+      if (!Object.hasOwn(DECISIONS, kind)) {
+        problems.push(`kind ${kind}`);
+        continue;
+      }
+      const spec: DecisionSpec = DECISIONS[kind as DecisionKind];
+      for (const detail of spec.detail) detailKeys.add(detail);
+      for (const [, outcome] of line.matchAll(/item\.outcome === '([^']+)'/g)) if (!Object.hasOwn(spec.outcomes, outcome!)) problems.push(`${kind} outcome ${outcome}`);
+    }
+    for (const [, key] of body!.matchAll(/item\.detail\??\.(\w+)/g)) if (!detailKeys.has(key!)) problems.push(`detail key ${key}`);
+    expect(problems).toEqual([]);
+    expect(matched).toBeGreaterThanOrEqual(4);
   });
 });

@@ -4,16 +4,16 @@
 // with a reason, and a memory-only timeline says where it starts.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type AnyEnvelope, SCHEMA_VERSION, decodeBinary, encodeBinary } from '../../../api/eventabi/index.js';
+import { anyEnvelope, decodeBinary, encodeBinary } from '../../../api/eventabi/index.js';
 import { VirtualClock } from '../../determinism/clock.js';
 import { TimelineFormatError, TimelineRecorder, type TimelineRecord } from '../../observe/timeline/index.js';
 import { AUDIO_RUN_GAP_MS, type PageLimits, type TimelineItem, buildPage, itemOf, liveRecords } from './timeline-view.js';
 
 type Shape = 'audio.in' | 'audio.out' | 'text.in' | 'turn.opened' | 'fence';
 
-function envelope(kind: 'audio.in' | 'text.in', seq: number): Uint8Array {
-  const payload = kind === 'audio.in' ? { audio: new Uint8Array(320) } : { text: 'private words' };
-  return encodeBinary({ v: SCHEMA_VERSION, id: `g${seq}`, session_id: 's-1', turn_id: '', epoch: 1, seq, kind, media_ms: 0, wall_ms: 0, payload } as unknown as AnyEnvelope);
+function ingressFrame(kind: 'audio.in' | 'text.in', seq: number): Uint8Array {
+  const fields = { id: `g${seq}`, session_id: 's-1', epoch: 1, seq };
+  return encodeBinary(kind === 'audio.in' ? anyEnvelope('audio.in', { audio: new Uint8Array(320) }, fields) : anyEnvelope('text.in', { text: 'private words' }, fields));
 }
 
 function record(index: number, at_ms: number, turn_id: string, shape: Shape): TimelineRecord {
@@ -21,7 +21,7 @@ function record(index: number, at_ms: number, turn_id: string, shape: Shape): Ti
   switch (shape) {
     case 'audio.in':
     case 'text.in':
-      return { ...base, body: { case: 'ingress', value: envelope(shape, index + 1) } };
+      return { ...base, body: { case: 'ingress', value: ingressFrame(shape, index + 1) } };
     case 'audio.out':
     case 'turn.opened':
       return { ...base, body: { case: 'egress', value: { kind: shape, seq: index + 1, epoch: 1, sha256: new Uint8Array(32), size: 100 } } };

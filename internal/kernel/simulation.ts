@@ -108,11 +108,18 @@ export class SimulationKernel<A extends AuthorityBackend = MemoryAuthority> impl
 
   /** Opens a session and attaches a gateway connection to it, as a caller dialling in would. */
   async open(pipeline = 'demo', codec: 'pcm16' | 'mulaw' = 'pcm16', sample_rate = 16000, opts: OpenOptions = {}): Promise<SimulatedGateway> {
-    const opened = await this.sessions.open(opts.tenant ?? SIMULATION_TENANT, { pipeline, codec, sample_rate });
-    if (!opened.ok) throw new Error(`open failed: ${opened.code}: ${opened.message}`);
-    const gateway = new SimulatedGateway(this, opened.session, opts.observe ? { observe: true } : {});
+    const session = await this.openSession({ tenant: opts.tenant ?? SIMULATION_TENANT, pipeline, codec, sample_rate });
+    const gateway = new SimulatedGateway(this, session, opts.observe ? { observe: true } : {});
     gateway.attach();
     return gateway;
+  }
+
+  /** Opens a session with no connection (as OpenSession on the control plane does); a refusal throws. */
+  async openSession(request: { tenant?: string; pipeline?: string; codec?: 'pcm16' | 'mulaw'; sample_rate?: number; session_id?: string } = {}): Promise<Session> {
+    const { tenant = SIMULATION_TENANT, pipeline = 'demo', codec = 'pcm16', sample_rate = 16000, session_id } = request;
+    const opened = await this.sessions.open(tenant, { pipeline, codec, sample_rate }, session_id);
+    if (!opened.ok) throw new Error(`open failed: ${opened.code}: ${opened.message}`);
+    return opened.session;
   }
 
   /** Lets promise chains (node host) run and the scheduler deliver, until nothing moves. */

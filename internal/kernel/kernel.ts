@@ -1,6 +1,6 @@
-// Composition root: builds one kernel process from a validated config, starts
-// its HTTP and gRPC servers, and drains them on request. It wires modules
-// together and owns their lifetimes; it makes no turn decisions itself.
+// Composition root: one kernel process is the kernel core (core.ts) built
+// from a validated config plus its HTTP and gRPC servers, which it starts and
+// drains on request. It owns their lifetimes; it makes no turn decisions itself.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -152,11 +152,11 @@ describe('lane pressure', () => {
         kind: 'audio.in', media_ms: 0, wall_ms: 0, payload: { audio: Buffer.alloc(640, seq) },
       }) as never;
     const proto = encodeBinary(event(1));
-    const viaProto = s.session.gate.admit(proto, 'proto');
+    const viaProto = s.session.admit(proto, 'proto');
     if (!viaProto.ok) throw new Error(viaProto.error.message);
     expect(viaProto.raw).toBe(proto);
     s.session.ingest(viaProto.event, viaProto.raw);
-    const viaJson = s.session.gate.admit(encodeJson(event(2)) as string, 'json');
+    const viaJson = s.session.admit(encodeJson(event(2)) as string, 'json');
     if (!viaJson.ok) throw new Error(viaJson.error.message);
     expect(viaJson.raw).toBeUndefined();
     s.session.ingest(viaJson.event, viaJson.raw);
@@ -191,7 +191,7 @@ describe('lane pressure', () => {
         v: SCHEMA_VERSION, id: `g${seq}`, session_id: s.id, turn_id: '', epoch: s.session.epoch, seq,
         kind: 'dtmf', media_ms: 0, wall_ms: 0, payload: { digit: '1' },
       } as never);
-      const admitted = s.session.gate.admit(frame, 'proto');
+      const admitted = s.session.admit(frame, 'proto');
       if (!admitted.ok) throw new Error(admitted.error.message);
       return admitted.event;
     };

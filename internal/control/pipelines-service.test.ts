@@ -401,7 +401,7 @@ describe('a published pipeline in use', () => {
     const session = sim.manager.find('dev', opened.session_id)!;
     expect(session.version).toMatchObject({ name: 'greeter', version: '1', hash: version.hash });
     const gateway = new SimSession(sim, session);
-    session.attach(gateway.sink);
+    gateway.attach();
     const decision = value(await rpc('ProposeTurn', { session_id: opened.session_id, epoch: opened.epoch, text: 'hi' }));
     expect(decision).toMatchObject({ outcome: 'TURN_OUTCOME_OPENED', turn_id: 't-1' });
     await sim.advance(3000);

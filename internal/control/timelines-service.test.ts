@@ -12,19 +12,14 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { loadControlPlane } from '../../api/controlplane/loader.js';
 import type { TimelineRecord__Output } from '../../api/controlplane/generated/baton/v1/TimelineRecord.js';
 import type { TimelinesClient } from '../../api/controlplane/generated/baton/v1/Timelines.js';
-import { anyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
-import { Admission } from '../admission/admission.js';
 import { MemoryAuthority } from '../authority/memory.js';
 import { VirtualClock } from '../determinism/clock.js';
-import { LaneScheduler } from '../lanes/scheduler.js';
-import { InProcessNodeHost } from '../nodes/graph.js';
 import { createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { TimelineRecorder } from '../observe/timeline/recorder.js';
 import { decodeRecord } from '../observe/timeline/records.js';
-import { PipelineRegistry } from '../plan/registry.js';
-import { SessionManager } from '../session/manager.js';
-import type { QueuedEvent, Session } from '../session/session.js';
+import { SimulatedGateway, SimulationKernel } from '../kernel/simulation.js';
+import type { Session } from '../session/session.js';
 import { Tenants } from '../tenancy/tenants.js';
 import { ControlServer } from './grpc-server.js';
 import { REPLAY_PENDING, type RecordSink, streamRecords, timelinesService } from './timelines-service.js';
@@ -50,28 +45,16 @@ interface Exported {
 async function kernel(opts: { memoryRecords?: number; dir?: boolean; endedSessionsKept?: number } = {}) {
   const dir = opts.dir === false ? undefined : mkdtempSync(join(tmpdir(), 'baton-export-'));
   if (dir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const clock = new VirtualClock(1_700_000_000_000);
-  const authority = new MemoryAuthority(clock);
-  const scheduler = new LaneScheduler<QueuedEvent>({ schedule: () => undefined, now: () => 0 });
-  let next = 1;
-  const sessions = new SessionManager({
-    clock,
-    authority,
+  const sim = new SimulationKernel<MemoryAuthority>({
     holder: 'kernel-a',
-    leaseTtlMs: 10_000,
-    admission: new Admission(
-      { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 100_000 },
-      clock,
-    ),
-    registry: new PipelineRegistry(),
-    host: new InProcessNodeHost(),
-    scheduler,
     tenantSeed: 'test',
-    maxAudioFrameMs: 1000,
+    limits: { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 100_000 },
     timeline: { memoryRecords: opts.memoryRecords ?? 8, ...(dir ? { dir } : {}) },
-    newSessionId: () => `s-${next++}`,
     ...(opts.endedSessionsKept !== undefined ? { endedSessionsKept: opts.endedSessionsKept } : {}),
   });
+  const sessions = sim.sessions;
+  /** Each session's gateway, with no connection: the tests read what the timeline kept, not egress. */
+  const gateways = new Map<Session, SimulatedGateway>();
   const tenants = new Tenants([
     { name: 'dev', key: DEV_KEY },
     { name: 'other', key: OTHER_KEY },
@@ -98,25 +81,22 @@ async function kernel(opts: { memoryRecords?: number; dir?: boolean; endedSessio
   };
 
   return {
-    clock,
-    authority,
+    clock: sim.clock,
+    authority: sim.authority,
     sessions,
     client,
     metadata,
     async open(tenant = 'dev'): Promise<Session> {
-      const opened = await sessions.open(tenant, { pipeline: 'demo', codec: 'pcm16', sample_rate: 16000 });
-      if (!opened.ok) throw new Error(`${opened.code}: ${opened.message}`);
-      return opened.session;
+      const session = await sim.openSession({ tenant });
+      gateways.set(session, new SimulatedGateway(sim, session));
+      return session;
     },
     /** Sends `count` text.in events of `size` characters through the session's real ingress gate. */
     feed(session: Session, count: number, size = 16): void {
-      const start = session.ingressSeq;
+      const gateway = gateways.get(session)!;
       for (let i = 1; i <= count; i++) {
-        const event = anyEnvelope('text.in', { text: 'x'.repeat(size) }, { id: `g${start + i}`, session_id: session.id, epoch: session.epoch, seq: start + i });
-        const admitted = session.admit(encodeBinary(event), 'proto');
-        if (!admitted.ok) throw new Error(admitted.error.message);
-        session.ingest(admitted.event);
-        scheduler.drainSync();
+        const { result } = gateway.send('text.in', { text: 'x'.repeat(size) });
+        if (!result.ok) throw new Error(result.error.message);
       }
     },
     /** Runs ExportTimeline to its end and collects the records and the final status. */

@@ -1,6 +1,6 @@
-// Composition root: builds one kernel process from a validated config, starts
-// its HTTP and gRPC servers, and drains them on request. It wires modules
-// together and owns their lifetimes; it makes no turn decisions itself.
+// Composition root: one kernel process is the kernel core (core.ts) built
+// from a validated config plus its HTTP and gRPC servers, which it starts and
+// drains on request. It owns their lifetimes; it makes no turn decisions itself.
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import type { BatonConfig } from '../config/config.js';
 import { type Clock, RealClock } from '../determinism/clock.js';
 import { type Logger, createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
-import { Admission } from '../admission/admission.js';
+import type { Admission } from '../admission/admission.js';
 import { createAuthority } from '../authority/index.js';
 import type { AuthorityBackend } from '../authority/types.js';
 import { sessionsService } from '../control/sessions-service.js';
@@ -19,11 +19,10 @@ import { timelinesService } from '../control/timelines-service.js';
 import { pipelinesService } from '../control/pipelines-service.js';
 import { scriptsService } from '../control/scripts-service.js';
 import { WorkerAnalyzer } from '../nodes/registry/analyzer.js';
-import { ScriptRegistry } from '../nodes/registry/store.js';
-import { LaneScheduler } from '../lanes/scheduler.js';
-import { InProcessNodeHost } from '../nodes/graph.js';
-import { PipelineRegistry } from '../plan/registry.js';
-import { SessionManager } from '../session/manager.js';
+import type { ScriptRegistry } from '../nodes/registry/store.js';
+import type { LaneScheduler } from '../lanes/scheduler.js';
+import type { PipelineRegistry } from '../plan/registry.js';
+import type { SessionManager } from '../session/manager.js';
 import type { QueuedEvent } from '../session/session.js';
 import { CLOSE_CODES } from '../../api/eventabi/vocabulary.js';
 import { Connections } from '../transport/connections.js';
@@ -31,6 +30,7 @@ import { GatewayServer } from '../transport/gateway-server.js';
 import { createKernelHttpServer } from '../transport/http-server.js';
 import { MediaStreamsServer, isMediaStreamsRequest } from '../transport/media-streams.js';
 import { operatorRoutes } from '../transport/operator/operator.js';
+import { composeCore } from './core.js';
 
 export interface KernelOptions {
   logger?: Logger;
@@ -50,7 +50,7 @@ export class Kernel {
   readonly scheduler: LaneScheduler<QueuedEvent>;
   readonly sessions: SessionManager;
   /** Tenant scripts and modules: stored by the Scripts service, pinned by plan freezes. */
-  readonly scripts = new ScriptRegistry();
+  readonly scripts: ScriptRegistry;
   readonly connections: Connections;
   readonly gateway: GatewayServer;
   readonly mediaStreams: MediaStreamsServer;
@@ -68,27 +68,18 @@ export class Kernel {
     this.metrics = opts.metrics ?? new Metrics();
     this.tenants = new Tenants([{ name: 'dev', key: config.dev_key }, ...config.tenants]);
     this.authority = createAuthority(config.authority, this.clock);
-    this.admission = new Admission(
-      {
+    const core = composeCore({
+      clock: this.clock,
+      authority: this.authority,
+      limits: {
         max_sessions: config.max_sessions,
         max_sessions_per_tenant: config.max_sessions_per_tenant,
         max_concurrent_turns: config.max_sessions,
         max_concurrent_turns_per_tenant: config.max_sessions_per_tenant,
         max_turns_per_session_per_minute: 120,
       },
-      this.clock,
-    );
-    this.registry = new PipelineRegistry();
-    this.scheduler = new LaneScheduler<QueuedEvent>();
-    this.sessions = new SessionManager({
-      clock: this.clock,
-      authority: this.authority,
       holder: config.instance_id,
       leaseTtlMs: config.lease_ttl_ms,
-      admission: this.admission,
-      registry: this.registry,
-      host: new InProcessNodeHost(),
-      scheduler: this.scheduler,
       tenantSeed: config.tenant_seed,
       maxAudioFrameMs: config.max_audio_frame_ms,
       laneMaxBytes: config.lane_max_bytes,
@@ -96,8 +87,12 @@ export class Kernel {
       timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records, memoryBytes: config.timeline_memory_bytes },
       metrics: this.metrics,
       logger: this.logger,
-      scripts: this.scripts,
     });
+    this.admission = core.admission;
+    this.registry = core.registry;
+    this.scripts = core.scripts;
+    this.scheduler = core.scheduler;
+    this.sessions = core.sessions;
     this.connections = new Connections({
       maxPerTenant: config.max_connections_per_tenant,
       heartbeatMs: config.heartbeat_ms,

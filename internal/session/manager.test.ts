@@ -7,16 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Admission } from '../admission/admission.js';
 import { MemoryAuthority } from '../authority/memory.js';
 import { VirtualClock } from '../determinism/clock.js';
-import { LaneScheduler } from '../lanes/scheduler.js';
-import { InProcessNodeHost } from '../nodes/graph.js';
 import { exportClosedTimeline } from '../observe/timeline/closed.js';
 import { decodeRecord } from '../observe/timeline/records.js';
-import { PipelineRegistry } from '../plan/registry.js';
-import { ENDED_SESSIONS_KEPT, type KnownSession, SessionManager } from './manager.js';
-import type { QueuedEvent, Session } from './session.js';
+import { SimulationKernel } from '../kernel/simulation.js';
+import { ENDED_SESSIONS_KEPT, type KnownSession } from './manager.js';
+import type { Session } from './session.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,33 +21,16 @@ afterEach(() => {
 });
 
 function kernel(opts: { endedSessionsKept?: number; dir?: string; authority?: (clock: VirtualClock) => MemoryAuthority } = {}) {
-  const clock = new VirtualClock(1_700_000_000_000);
-  const authority = opts.authority?.(clock) ?? new MemoryAuthority(clock);
-  let next = 1;
-  const manager = new SessionManager({
-    clock,
-    authority,
+  const sim = new SimulationKernel<MemoryAuthority>({
+    ...(opts.authority ? { authority: opts.authority } : {}),
     holder: 'kernel-a',
-    leaseTtlMs: 10_000,
-    admission: new Admission(
-      { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 1000 },
-      clock,
-    ),
-    registry: new PipelineRegistry(),
-    host: new InProcessNodeHost(),
-    scheduler: new LaneScheduler<QueuedEvent>({ schedule: () => undefined, now: () => 0 }),
     tenantSeed: 'test',
-    maxAudioFrameMs: 1000,
+    limits: { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 1000 },
     timeline: { memoryRecords: 4, ...(opts.dir ? { dir: opts.dir } : {}) },
-    newSessionId: () => `s-${next++}`,
     ...(opts.endedSessionsKept !== undefined ? { endedSessionsKept: opts.endedSessionsKept } : {}),
   });
-  const open = async (tenant = 'dev', session_id?: string): Promise<Session> => {
-    const opened = await manager.open(tenant, { pipeline: 'demo', codec: 'pcm16', sample_rate: 16000 }, session_id);
-    if (!opened.ok) throw new Error(`${opened.code}: ${opened.message}`);
-    return opened.session;
-  };
-  return { clock, authority, manager, open };
+  const open = (tenant = 'dev', session_id?: string): Promise<Session> => sim.openSession({ tenant, ...(session_id !== undefined ? { session_id } : {}) });
+  return { clock: sim.clock, authority: sim.authority, manager: sim.sessions, open };
 }
 
 function endedOf(found: KnownSession | undefined) {

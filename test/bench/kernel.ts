@@ -12,6 +12,17 @@ async function openMany(sim: KernelSim, n: number): Promise<SimSession[]> {
   return sessions;
 }
 
+/** Reads the wall clock the moment a gateway sink is handed an event of `kind`: where a measured decision ends. */
+function stampWrites(sessions: readonly SimSession[], kind: string, stamp: (at: number) => void): void {
+  for (const s of sessions) {
+    const write = s.sink.write;
+    (s.sink as { write: typeof write }).write = (frame, event) => {
+      if (event.kind === kind) stamp(performance.now());
+      write(frame, event);
+    };
+  }
+}
+
 function encodeBaselineUs(): number[] {
   const samples: number[] = [];
   const event = anyEnvelope('turn.opened', { plan_hash: 'a'.repeat(64), seed: 42 }, { id: 'k1', session_id: 's-1', turn_id: 't-1', epoch: 1, seq: 1 });
@@ -29,13 +40,7 @@ export async function runTurnOpenBench(): Promise<void> {
   const samples: number[] = [];
   // The decision ends when turn.opened has been written to the gateway sink.
   let openedAt = 0;
-  for (const s of sessions) {
-    const write = s.sink.write;
-    (s.sink as { write: typeof write }).write = (frame, event) => {
-      if (event.kind === 'turn.opened') openedAt = performance.now();
-      write(frame, event);
-    };
-  }
+  stampWrites(sessions, 'turn.opened', (at) => (openedAt = at));
   for (let round = 0; round < 60; round++) {
     for (const s of sessions) {
       const start = performance.now();
@@ -66,13 +71,7 @@ export async function runCancelToFenceVirtualBench(sessionsCount = 500): Promise
   const samples: number[] = [];
   let lateAudio = 0;
   let clearedAt = 0;
-  for (const s of sessions) {
-    const write = s.sink.write;
-    (s.sink as { write: typeof write }).write = (frame, event) => {
-      if (event.kind === 'output.clear') clearedAt = performance.now();
-      write(frame, event);
-    };
-  }
+  stampWrites(sessions, 'output.clear', (at) => (clearedAt = at));
   for (let step = 0; step < 400; step++) {
     sim.clock.advance(20);
     for (const s of sessions) s.send('audio.in', { audio });

@@ -33,12 +33,18 @@ function throttledSink(inner: EgressSink) {
   };
 }
 
+/** A simulated session whose connection reads through a throttled sink. */
+async function throttledSession() {
+  const sim = new KernelSim();
+  const s = await sim.open();
+  const throttle = throttledSink(s.sink);
+  s.session.attach(throttle.sink);
+  return { sim, s, throttle };
+}
+
 describe('egress backpressure', () => {
   test('a full socket holds the turn output at its source, records egress_xoff/xon once each, and the turn resumes and commits after the drain', async () => {
-    const sim = new KernelSim();
-    const s = await sim.open();
-    const throttle = throttledSink(s.sink);
-    s.session.attach(throttle.sink);
+    const { sim, s, throttle } = await throttledSession();
     const decisions: string[] = [];
     const recorder = s.session.recorder;
     const original = recorder.decision.bind(recorder);
@@ -82,10 +88,7 @@ describe('egress backpressure', () => {
   });
 
   test('a barge-in while output is held still fences at once: output.clear goes out and the held audio never does', async () => {
-    const sim = new KernelSim();
-    const s = await sim.open();
-    const throttle = throttledSink(s.sink);
-    s.session.attach(throttle.sink);
+    const { sim, s, throttle } = await throttledSession();
     s.send('turn.request', { text: 'tell me a long story about the sea' });
     await sim.advance(100);
     const turn_id = s.session.snapshot().active_turn!.turn_id;
@@ -106,10 +109,7 @@ describe('egress backpressure', () => {
   });
 
   test('a reconnect releases output held by the old socket', async () => {
-    const sim = new KernelSim();
-    const s = await sim.open();
-    const throttle = throttledSink(s.sink);
-    s.session.attach(throttle.sink);
+    const { sim, s, throttle } = await throttledSession();
     s.send('turn.request', { text: 'tell me a long story about the sea' });
     await sim.advance(100);
     throttle.state.writable = false;

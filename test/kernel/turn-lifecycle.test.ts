@@ -128,13 +128,10 @@ describe('lane pressure', () => {
   test('a run of dropped audio is announced as one drop.notice with its seq range, and each drop is recorded', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { anyEnvelope, encodeBinary } = await import('../../api/eventabi/index.js');
     // 300 frames arrive before the scheduler runs: the 256-deep Data lane drops the oldest 44.
     for (let seq = 1; seq <= 300; seq++) {
-      const frame = encodeBinary(anyEnvelope('audio.in', { audio: Buffer.alloc(640) }, { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq }));
-      const admitted = s.session.admit(frame, 'proto');
-      if (!admitted.ok) throw new Error(admitted.error.message);
-      s.session.ingest(admitted.event);
+      const { result } = s.send('audio.in', { audio: Buffer.alloc(640) }, { deliver: false });
+      if (!result.ok) throw new Error(result.error.message);
     }
     sim.scheduler.drainSync();
     const notices = s.out.filter((e) => e.kind === 'drop.notice');
@@ -205,14 +202,9 @@ describe('lane pressure', () => {
   test('a drop.notice range never spans an event that was kept: a turn.request inside a run of drops splits it', async () => {
     const sim = new KernelSim();
     const s = await sim.open();
-    const { anyEnvelope, encodeBinary } = await import('../../api/eventabi/index.js');
     for (let seq = 1; seq <= 300; seq++) {
-      const proposal = seq === 20;
-      const fields = { id: `g${seq}`, session_id: s.id, epoch: s.session.epoch, seq };
-      const frame = encodeBinary(proposal ? anyEnvelope('turn.request', { text: 'hello' }, fields) : anyEnvelope('audio.in', { audio: Buffer.alloc(640) }, fields));
-      const admitted = s.session.admit(frame, 'proto');
-      if (!admitted.ok) throw new Error(admitted.error.message);
-      s.session.ingest(admitted.event);
+      const { result } = seq === 20 ? s.send('turn.request', { text: 'hello' }, { deliver: false }) : s.send('audio.in', { audio: Buffer.alloc(640) }, { deliver: false });
+      if (!result.ok) throw new Error(result.error.message);
     }
     sim.scheduler.drainSync();
     const notices = s.out.filter((e) => e.kind === 'drop.notice');

@@ -9,24 +9,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type AnyEnvelope, type IngressKind, type Payloads, anyEnvelope, encodeBinary } from '../../../api/eventabi/index.js';
-import { Admission } from '../../admission/admission.js';
-import { MemoryAuthority } from '../../authority/memory.js';
+import type { AnyEnvelope, IngressKind, Payloads } from '../../../api/eventabi/index.js';
 import { Tenants } from '../../tenancy/tenants.js';
-import { VirtualClock } from '../../determinism/clock.js';
-import { LaneScheduler } from '../../lanes/scheduler.js';
-import { InProcessNodeHost } from '../../nodes/graph.js';
+import { RealClock, type VirtualClock } from '../../determinism/clock.js';
+import { type SendOptions, type Sent, SimulatedGateway, SimulationKernel } from '../../kernel/simulation.js';
 import { Metrics } from '../../observe/metrics.js';
-import { PipelineRegistry } from '../../plan/registry.js';
-import type { EgressSink } from '../../session/egress.js';
-import { SessionManager } from '../../session/manager.js';
-import type { QueuedEvent, Session } from '../../session/session.js';
+import type { SessionManager } from '../../session/manager.js';
+import type { Session } from '../../session/session.js';
 import { createKernelHttpServer } from '../http-server.js';
 import { MAX_PAGE_ITEMS, OperatorPage, type SessionsAnswer, type TimelineAnswer } from './operator.js';
 import { MAX_PRESSURE_ACTIONS } from './sessions-view.js';
 import { locateStaticDir } from './static-files.js';
 import type { TimelineItem } from './timeline-view.js';
-import { RealClock } from '../../determinism/clock.js';
 import { TimelineRecorder } from '../../observe/timeline/index.js';
 
 const DEV_KEY = 'dev-key-0123456789abcdef';
@@ -39,32 +33,21 @@ interface BenchOptions {
 }
 
 class OperatorBench {
-  readonly clock = new VirtualClock(1_700_000_000_000);
+  readonly sim: SimulationKernel;
   readonly tenants = new Tenants([
     { name: 'dev', key: DEV_KEY },
     { name: 'acme', key: ACME_KEY },
   ]);
-  readonly scheduler = new LaneScheduler<QueuedEvent>({ schedule: () => undefined, now: () => 0 });
-  readonly manager: SessionManager;
   readonly operator: OperatorPage;
   readonly server: Server;
-  private nextSession = 1;
 
   constructor(opts: BenchOptions = {}) {
-    const limits = { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 1000 };
-    this.manager = new SessionManager({
-      clock: this.clock,
-      authority: new MemoryAuthority(this.clock),
+    this.sim = new SimulationKernel({
       holder: 'operator-bench',
-      leaseTtlMs: 600_000,
-      admission: new Admission(limits, this.clock),
-      registry: new PipelineRegistry(),
-      host: new InProcessNodeHost(),
-      scheduler: this.scheduler,
       tenantSeed: 'operator',
-      maxAudioFrameMs: 1000,
+      leaseTtlMs: 600_000,
+      limits: { max_sessions: 1000, max_sessions_per_tenant: 1000, max_concurrent_turns: 1000, max_concurrent_turns_per_tenant: 1000, max_turns_per_session_per_minute: 1000 },
       timeline: { memoryRecords: opts.memoryRecords ?? 4096, ...(opts.timelineDir !== undefined ? { dir: opts.timelineDir } : {}) },
-      newSessionId: () => `s-${this.nextSession++}`,
     });
     this.operator = new OperatorPage({
       sessions: this.manager,
@@ -80,6 +63,14 @@ class OperatorBench {
     });
   }
 
+  get clock(): VirtualClock {
+    return this.sim.clock;
+  }
+
+  get manager(): SessionManager {
+    return this.sim.sessions;
+  }
+
   async listen(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -91,61 +82,34 @@ class OperatorBench {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  async open(tenant = 'dev'): Promise<Gateway> {
-    const opened = await this.manager.open(tenant, { pipeline: 'demo', codec: 'pcm16', sample_rate: 16000 });
-    if (!opened.ok) throw new Error(`open failed: ${opened.code}: ${opened.message}`);
-    const gateway = new Gateway(this, opened.session);
-    opened.session.attach(gateway.sink);
-    return gateway;
+  async open(tenant = 'dev'): Promise<Caller> {
+    const caller = new Caller(this, await this.sim.openSession({ tenant }));
+    caller.attach();
+    return caller;
   }
 
-  /** Lets node promises run and the scheduler deliver until nothing moves. */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 50; i++) {
-      this.scheduler.drainSync();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (!this.scheduler.hasWork()) return;
-    }
+  settle(): Promise<void> {
+    return this.sim.settle();
   }
 
-  async advance(ms: number, stepMs = 20): Promise<void> {
-    for (let left = ms; left > 0; left -= stepMs) {
-      this.clock.advance(Math.min(stepMs, left));
-      await this.settle();
-    }
+  advance(ms: number, stepMs = 20): Promise<void> {
+    return this.sim.advance(ms, stepMs);
   }
 }
 
-/** One session's gateway: sends through the real ingress gate, captures egress. */
-class Gateway {
-  readonly out: AnyEnvelope[] = [];
-  private seq = 0;
-  readonly sink: EgressSink;
-
+/** One session's gateway client, refusing nothing silently, with the turns the operator page is read after. */
+class Caller extends SimulatedGateway {
   constructor(
     private readonly bench: OperatorBench,
-    readonly session: Session,
+    session: Session,
   ) {
-    this.sink = { encoding: 'proto', write: (_frame, event) => void this.out.push(event), close: () => undefined };
+    super(bench.sim, session);
   }
 
-  get id(): string {
-    return this.session.id;
-  }
-
-  /** Sends one event; `deliver: false` leaves it queued (to build lane pressure). */
-  send<K extends IngressKind>(kind: K, payload: Payloads[K], opts: { turn_id?: string; deliver?: boolean } = {}): void {
-    const seq = ++this.seq;
-    const event = anyEnvelope(kind, payload, { id: `g${seq}`, session_id: this.session.id, turn_id: opts.turn_id, epoch: this.session.epoch, seq });
-    const admitted = this.session.admit(encodeBinary(event), 'proto');
-    if (!admitted.ok) throw new Error(`${kind} refused: ${admitted.error.message}`);
-    this.session.ingest(admitted.event);
-    if (opts.deliver !== false) this.bench.scheduler.drainSync();
-  }
-
-  last(kind: string): AnyEnvelope | undefined {
-    for (let i = this.out.length - 1; i >= 0; i--) if (this.out[i]!.kind === kind) return this.out[i];
-    return undefined;
+  override send<K extends IngressKind>(kind: K, payload: Payloads[K], opts: SendOptions = {}): Sent {
+    const sent = super.send(kind, payload, opts);
+    if (!sent.result.ok) throw new Error(`${kind} refused: ${sent.result.error.message}`);
+    return sent;
   }
 
   /** A turn played to the end and acknowledged. */

@@ -3,8 +3,9 @@
 // (admission, authority, plan freeze). Every refusal is recorded and answered
 // on the stream with its pre-turn outcome and no terminal; a proposal that
 // passes is recorded and handed back to open the turn. It opens nothing itself.
+import { PRE_TURN_REASONS, staleEpochReason } from '../../api/eventabi/index.js';
 import type { Metrics } from '../observe/metrics.js';
-import { type AdmissionTicketLike, type PreTurnChecks, decidePreTurn } from '../turn/gate.js';
+import { type AdmissionTicketLike, type PreTurnChecks, type PreTurnDecision, decidePreTurn } from '../turn/gate.js';
 import type { FrozenPlan } from '../plan/types.js';
 import type { SessionEgress } from './egress.js';
 import type { SessionRecorder } from './recorder.js';
@@ -17,6 +18,9 @@ export interface SessionAuthority {
 export type ProposalSource = 'turn.request' | 'speech.stopped' | 'vad' | 'grpc';
 
 export type RefusalOutcome = 'rejected' | 'deferred' | 'stale_epoch';
+
+/** Where a refused proposal stopped: the session's own state, or a step of the pre-turn gate. */
+type RefusalStep = 'state' | Extract<PreTurnDecision, { step: string }>['step'];
 
 export interface TurnDecisionResult {
   outcome: 'opened' | RefusalOutcome;
@@ -56,10 +60,10 @@ export class TurnProposals {
   /** Decides one proposal. `state` is the session's: whether it is still open and whether a turn is active. */
   decide(source: ProposalSource, epoch: number, state: { open: boolean; turnActive: boolean }): ProposalVerdict {
     const { authority, recorder } = this.deps;
-    if (!state.open) return this.refuse('rejected', 'session_ending', 'state', source);
+    if (!state.open) return this.refuse('rejected', PRE_TURN_REASONS.sessionEnding, 'state', source);
     // DESIGN 4.1: the epoch decides before state, so a stale holder learns to refresh authority.
-    if (state.turnActive && !epochCurrent(authority, epoch)) return this.refuse('stale_epoch', staleReason(authority, epoch), 'authority', source);
-    if (state.turnActive) return this.refuse('rejected', 'turn_active', 'state', source);
+    if (state.turnActive && !epochCurrent(authority, epoch)) return this.refuse('stale_epoch', staleEpochReason(epoch, currentEpoch(authority)), 'authority', source);
+    if (state.turnActive) return this.refuse('rejected', PRE_TURN_REASONS.turnActive, 'state', source);
     const decision = decidePreTurn(epoch, {
       admit: this.deps.admitTurn,
       authoritative: (e) => epochCurrent(authority, e),
@@ -78,14 +82,30 @@ export class TurnProposals {
     this.deps.metrics?.preTurnOutcomes.inc({ outcome: result.outcome, reason: result.outcome === 'opened' ? '' : result.reason });
   }
 
-  private refuse(outcome: RefusalOutcome, reason: string, step: string, source: ProposalSource): ProposalVerdict {
-    this.deps.recorder.decision(step, outcome, reason, { source });
+  private refuse(outcome: RefusalOutcome, reason: string, step: RefusalStep, source: ProposalSource): ProposalVerdict {
+    this.record(step, outcome, reason, source);
     this.deps.egress.sendSessionEvent(REFUSAL_KINDS[outcome], { reason });
     return { outcome, answered: { outcome, turn_id: '', reason, plan_hash: '' } };
   }
+
+  /** The refusal's decision record: each step refuses with the outcomes the decision table gives it. */
+  private record(step: RefusalStep, outcome: RefusalOutcome, reason: string, source: ProposalSource): void {
+    const { recorder } = this.deps;
+    const detail = { source };
+    switch (step) {
+      case 'state':
+        recorder.decision('state', 'rejected', reason, detail);
+        return;
+      case 'plan':
+        recorder.decision('plan', 'rejected', reason, detail);
+        return;
+      case 'authority':
+        recorder.decision('authority', 'stale_epoch', reason, detail);
+        return;
+      case 'admission':
+        recorder.decision('admission', outcome === 'deferred' ? 'deferred' : 'rejected', reason, detail);
+        return;
+    }
+  }
 }
 
-function staleReason(authority: SessionAuthority, epoch: number): string {
-  const current = currentEpoch(authority);
-  return current === 0 ? 'authority_not_held' : `epoch ${epoch} is not the current epoch ${current}`;
-}

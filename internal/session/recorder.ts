@@ -12,14 +12,6 @@ import type { EgressRecorder } from './egress.js';
 
 const TERMINAL_KINDS = new Set(['turn.committed', 'turn.aborted', 'turn.closed', 'session.ended']);
 
-/**
- * A decision's outcome, checked against the table for every kind written as a
- * literal. A kind only known as `string` (the session passes the pre-turn
- * step so today) is not checked here; decisions.test.ts checks what it writes.
- */
-export type OutcomeOf<K extends string> = K extends DecisionKind ? DecisionOutcome<K> : string extends K ? string : never;
-/** The detail keys the table names for a literal kind. Both are NoInfer at the call: only `kind` decides K, so a stray key is an error, not a wider K. */
-export type DetailOf<K extends string> = K extends DecisionKind ? DecisionDetail<K> : string extends K ? Record<string, string> : never;
 
 export interface SessionRecorder extends EgressRecorder {
   /**
@@ -30,7 +22,8 @@ export interface SessionRecorder extends EgressRecorder {
    */
   ingress(event: AnyEnvelope, raw?: Uint8Array): boolean;
   /** One decision record, in the vocabulary of internal/observe/timeline/decisions.ts. */
-  decision<K extends string>(kind: K, outcome: NoInfer<OutcomeOf<K>>, reason: string, detail?: NoInfer<DetailOf<K>>, turn_id?: string): boolean;
+  /** Outcome and detail keys are NoInfer: only `kind` decides K, so a stray outcome or key is an error, not a wider K. */
+  decision<K extends DecisionKind>(kind: K, outcome: NoInfer<DecisionOutcome<K>>, reason: string, detail?: NoInfer<DecisionDetail<K>>, turn_id?: string): boolean;
   planFrozen(plan: FrozenPlan, seed: number, turn_id: string): boolean;
   nodeInvocation(record: NodeInvocationRecord, turn_id: string): boolean;
   rejection(error: AbiError): void;
@@ -48,7 +41,7 @@ export class TimelineSessionRecorder implements SessionRecorder {
     return this.timeline.append({ case: 'ingress', value: raw ?? encodeBinary(event) }, event.turn_id).ok;
   }
 
-  decision<K extends string>(kind: K, outcome: NoInfer<OutcomeOf<K>>, reason: string, detail?: NoInfer<DetailOf<K>>, turn_id = ''): boolean {
+  decision<K extends DecisionKind>(kind: K, outcome: NoInfer<DecisionOutcome<K>>, reason: string, detail?: NoInfer<DecisionDetail<K>>, turn_id = ''): boolean {
     // The table types the keys; the record holds them as the plain string map the wire format has.
     const written = (detail ?? {}) as Record<string, string>;
     return this.timeline.append({ case: 'decision', value: { kind, outcome, reason, detail: written } }, turn_id).ok;

@@ -4,28 +4,27 @@
 // handled at once (cancel and barge-in never wait) or queued on its lane for
 // the scheduler. It owns turn decisions for this session and nothing else;
 // other modules read it through `snapshot()`.
-import { type AbortReason, type AnyEnvelope, CLOSE_CODES, type Codec, type Envelope, type ErrorCode, audioMs } from '../../api/eventabi/index.js';
-import { type AbiError, abiError } from '../../api/eventabi/errors.js';
+import { type AbiError, type AbortReason, type AnyEnvelope, CLOSE_CODES, type Codec, type ErrorCode } from '../../api/eventabi/index.js';
 import type { Clock } from '../determinism/clock.js';
 import { turnSeed } from '../determinism/seeds.js';
 import { EgressFence, type FenceClosing } from '../fence/fence.js';
 import { type Encoding, type GateResult, IngressGate } from '../ingress/ingress-gate.js';
 import { SessionLanes } from '../lanes/session-lanes.js';
-import type { GraphFailure, NodeHost, Vad } from '../nodes/index.js';
-import { sessionTurnDetector } from '../nodes/turn-detection.js';
+import type { GraphFailure, NodeHost } from '../nodes/index.js';
 import { type Logger, sessionLogger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
 import type { PreTurnChecks } from '../turn/gate.js';
-import { type BargeInPolicy, bargeInPolicy } from './barge-in.js';
+import { CallerSpeech } from './caller-speech.js';
 import { ConnectionLifetime } from './connection.js';
 import { type EgressSink, SessionEgress } from './egress.js';
 import { ConversationHistory, PendingInput } from './input.js';
 import { type QueuedEvent, mergeTextIn, queuedEvent } from './lane-items.js';
 import { PressureReporter } from './pressure.js';
 import { type ProposalSource, type SessionAuthority, type TurnDecisionResult, TurnProposals, epochCurrent } from './proposals.js';
+import { applyPlaybackAck, playbackAckProblem } from './playback-acks.js';
 import type { SessionRecorder } from './recorder.js';
-import { type SessionSnapshot, laneSnapshots } from './snapshot.js';
+import { type SessionSnapshot, sessionSnapshot } from './snapshot.js';
 import { lookupTurn, turnIdFor } from './turn-ids.js';
 import { type TurnOutcome, TurnRuntime } from './turn-runtime.js';
 
@@ -91,7 +90,7 @@ export class Session {
   private readonly egress: SessionEgress;
   private readonly connection: ConnectionLifetime;
   private readonly proposals: TurnProposals;
-  private readonly bargeIn: BargeInPolicy;
+  private readonly speech: CallerSpeech;
   private readonly pressure: PressureReporter;
   private readonly history = new ConversationHistory();
   private readonly pending: PendingInput;
@@ -101,10 +100,6 @@ export class Session {
   private state: 'open' | 'ending' | 'ended' = 'open';
   private lostAuthority = false;
   private readonly watchers = new Set<(event: AnyEnvelope) => void>();
-  /** Node-side end-of-turn detection (turn_detection `node`), fed with caller audio on the Data lane. */
-  private readonly vad: Vad | undefined;
-  /** Caller audio received so far, in ms: the VAD's timebase (gateways may omit media_ms). */
-  private mediaMs = 0;
   /** The seq of the last ingress event this session took, in any lane (0 before the first). */
   private lastIngestSeq = 0;
   /** The seq of the last ingress event written to the timeline. */
@@ -133,7 +128,7 @@ export class Session {
       currentEpoch: () => (deps.authority.isAuthoritative() ? deps.authority.epoch : 0),
       afterSeq: init.afterSeq ?? 0,
       epochCheckedByTurnGate: (event) => this.isProposal(event),
-      validateInSession: (event) => this.validatePlaybackAck(event),
+      validateInSession: (event) => playbackAckProblem(event, this.turn),
     });
     this.fence = new EgressFence({ now: () => deps.clock.now(), onClosing: (closing) => this.recordFence(closing) });
     this.egress = new SessionEgress({
@@ -163,10 +158,16 @@ export class Session {
       egress: this.egress,
       metrics: deps.metrics,
     });
-    this.bargeIn = bargeInPolicy(init.plan.barge_in, {
+    this.speech = new CallerSpeech({
+      plan: init.plan,
+      format,
       clock: deps.clock,
-      cancel: (turn) => this.cancel('turn', turn.turn_id, 'barge_in'),
-      resumed: (turn) => deps.recorder.decision('barge_in', 'resumed', 'speech_shorter_than_min_speech_ms', {}, turn.turn_id),
+      recorder: deps.recorder,
+      speaking: () => this.turn,
+      epochCurrent: (epoch) => epochCurrent(deps.authority, epoch),
+      cancelForBargeIn: (turn) => this.cancel('turn', turn.turn_id, 'barge_in'),
+      propose: (source, epoch) => this.propose(source, epoch),
+      onDetectorProblem: (problem) => this.log?.warn({ problem }, 'vad node misconfigured; node turn detection is off'),
     });
     this.connection = new ConnectionLifetime({
       clock: deps.clock,
@@ -176,7 +177,6 @@ export class Session {
       onGraceExpired: () => this.turn?.abort('transport_lost'),
       onIdle: () => this.end('idle_timeout'),
     });
-    this.vad = sessionTurnDetector(this.plan, format, (problem) => this.log?.warn({ problem }, 'vad node misconfigured; node turn detection is off'));
   }
 
   get ended(): boolean {
@@ -205,40 +205,19 @@ export class Session {
 
   /** The session as it is now, as plain values. */
   snapshot(): SessionSnapshot {
-    const turn = this.turn && !this.turn.isClosed ? this.turn : undefined;
-    return {
-      session_id: this.id,
-      tenant: this.tenant,
-      pipeline: this.version.name,
-      pipeline_version: this.version.version,
-      codec: this.codec,
-      sample_rate: this.sample_rate,
-      seed: this.seed,
-      created_at_ms: this.created_at_ms,
+    return sessionSnapshot(this, {
       state: this.state,
-      epoch: this.deps.authority.epoch,
-      authoritative: this.deps.authority.isAuthoritative(),
+      authority: this.deps.authority,
       connected: this.connection.attached,
-      turns_opened: this.turnsOpened,
-      active_turn: turn
-        ? {
-            turn_id: turn.turn_id,
-            plan: turn.plan,
-            state: turn.state,
-            fenced: turn.fenced,
-            played_ms: turn.playedMs,
-            sent_audio_ms: turn.sentAudioMs,
-            generated_ms: turn.generatedSoFarMs,
-            output_ended: turn.outputEnded,
-          }
-        : undefined,
-      lanes: laneSnapshots(this.lanes),
-      ingress_seq: this.gate.expectedAfterSeq,
-      egress_seq: this.egress.lastSeq,
-      pending: this.pending.held,
-      history: [...this.history.all],
-      fence: { entries: this.fence.size, late_after_cancel: this.fence.lateAfterCancel, session_fenced: this.fence.sessionFenced },
-    };
+      turnsOpened: this.turnsOpened,
+      turn: this.turn,
+      lanes: this.lanes,
+      ingressSeq: this.gate.expectedAfterSeq,
+      egressSeq: this.egress.lastSeq,
+      pending: this.pending,
+      history: this.history,
+      fence: this.fence,
+    });
   }
 
   /** Subscribes to every event that passes this session's last hop. */
@@ -308,10 +287,12 @@ export class Session {
     // overtakes the lanes still sees every ack sent before it.
     if (event.kind === 'playback.started' || event.kind === 'playback.mark' || event.kind === 'playback.completed') {
       this.lastIngestSeq = event.seq;
-      this.handlePlayback(event);
+      const answer = applyPlaybackAck(event, lookupTurn(this.turn, this.turnsOpened, event.turn_id));
+      if (answer?.error) this.sendError(answer.error.code, answer.error.message, event.id);
+      else if (answer?.ignored) this.deps.recorder.decision('ack', 'ignored', answer.ignored, { kind: event.kind }, event.turn_id);
       return { status: 'accepted' };
     }
-    if (event.kind === 'speech.started') this.bargeIn.speechStarted(this.turn);
+    if (event.kind === 'speech.started') this.speech.gatewayStarted();
     const item = queuedEvent(event, this.isProposal(event), this.lastIngestSeq);
     const offered = this.lanes.offer(item);
     if (offered.status === 'blocked') {
@@ -346,8 +327,7 @@ export class Session {
     switch (event.kind) {
       case 'audio.in':
         this.pending.addAudio(event.payload.audio);
-        if (this.vad) this.onVad(this.vad.push(event.payload.audio, this.mediaMs), event.epoch);
-        this.mediaMs += audioMs({ codec: this.codec, sample_rate: this.sample_rate }, event.payload.audio.length);
+        this.speech.audio(event.payload.audio, event.epoch);
         return;
       case 'text.in':
         if (!this.pending.addText(event.payload.text)) this.sendError('overloaded', 'pending user text is full', event.id);
@@ -356,7 +336,7 @@ export class Session {
         this.pending.clearAudio();
         return;
       case 'speech.stopped':
-        this.onSpeechStopped(event);
+        this.speech.gatewayStopped(event.epoch);
         return;
       case 'turn.request':
         this.propose('turn.request', event.epoch, event.payload.text);
@@ -372,29 +352,6 @@ export class Session {
   private isProposal(event: AnyEnvelope): boolean {
     if (event.kind === 'turn.request') return true;
     return event.kind === 'speech.stopped' && this.plan.turn_detection === 'gateway';
-  }
-
-  /** A mark or completion of the active turn may not claim more audio than the turn sent (DESIGN 4.1: invalid_payload). */
-  private validatePlaybackAck(event: AnyEnvelope): AbiError | undefined {
-    if (event.kind !== 'playback.mark' && event.kind !== 'playback.completed') return undefined;
-    const turn = this.turn;
-    if (!turn || turn.isClosed || turn.turn_id !== event.turn_id) return undefined;
-    const played = event.payload.played_ms;
-    if (played <= turn.sentAudioMs) return undefined;
-    return abiError('invalid_payload', `played_ms ${played} exceeds the ${Math.round(turn.sentAudioMs)} ms of audio sent for this turn`, event.id);
-  }
-
-  private handlePlayback(event: Envelope<'playback.started' | 'playback.mark' | 'playback.completed'>): void {
-    const lookup = lookupTurn(this.turn, this.turnsOpened, event.turn_id);
-    if (!lookup.ok) {
-      this.sendError(lookup.code, lookup.message, event.id);
-      return;
-    }
-    const played = 'played_ms' in event.payload ? (event.payload as { played_ms: number }).played_ms : 0;
-    const result = lookup.turn.playback(event.kind, played);
-    if (result.ok) return;
-    if ('code' in result) this.sendError(result.code, result.message, event.id);
-    else this.deps.recorder.decision('ack', 'ignored', result.ignored, { kind: event.kind }, event.turn_id);
   }
 
   // ------------------------------------------------------------ turns
@@ -449,7 +406,7 @@ export class Session {
 
   private onTurnClosed(turn: TurnRuntime, outcome: TurnOutcome): void {
     if (this.turn === turn) this.turn = undefined;
-    this.bargeIn.reset();
+    this.speech.reset();
     if (outcome.heard_text) this.history.add('assistant', outcome.heard_text);
     this.deps.metrics?.turns.inc({ outcome: outcome.outcome, reason: outcome.outcome === 'committed' ? '' : outcome.reason });
   }
@@ -480,32 +437,6 @@ export class Session {
     this.deps.recorder.decision('fence', 'fenced', closing.reason, detail, closing.turn_id);
   }
 
-  // ------------------------------------------------------------ speech and barge-in
-
-  private onVad(change: 'speech_started' | 'speech_stopped' | undefined, epoch: number): void {
-    if (change === undefined) return;
-    this.deps.recorder.decision('vad', change, '', { media_ms: String(Math.round(this.mediaMs)) }, this.turn?.turn_id);
-    if (change === 'speech_started') this.bargeIn.speechStarted(this.turn);
-    else this.speechStopped(epoch, 'vad');
-  }
-
-  private onSpeechStopped(event: Envelope<'speech.stopped'>): void {
-    // Under gateway detection speech.stopped is a proposal whose epoch the ingress gate left to us:
-    // a stale one is answered like any stale proposal and changes nothing else.
-    if (this.plan.turn_detection === 'gateway' && !epochCurrent(this.deps.authority, event.epoch)) {
-      this.propose('speech.stopped', event.epoch);
-      return;
-    }
-    this.speechStopped(event.epoch, 'speech.stopped');
-  }
-
-  private speechStopped(epoch: number, source: 'speech.stopped' | 'vad'): void {
-    // The end of a backchannel resumes the held turn; it proposes nothing.
-    if (this.bargeIn.speechStopped()) return;
-    const detector = source === 'vad' ? 'node' : 'gateway';
-    if (this.plan.turn_detection === detector && !this.turn) this.propose(source, epoch);
-  }
-
   // ------------------------------------------------------------ authority and ending
 
   /** This kernel lost the session's lease: stop speaking at once, tell the gateway, close 4009. */
@@ -532,7 +463,7 @@ export class Session {
 
   private finishEnd(reason: string, closeCode: number, closeReason: string): void {
     this.state = 'ended';
-    this.bargeIn.reset();
+    this.speech.reset();
     this.connection.stop();
     this.lanes.drain();
     this.pending.clear();

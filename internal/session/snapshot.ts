@@ -7,7 +7,7 @@ import { LANES, type Lane } from '../../api/eventabi/index.js';
 import type { LaneItem, SessionLanes } from '../lanes/session-lanes.js';
 import type { FrozenPlan } from '../plan/types.js';
 import type { TurnState } from '../turn/arbiter.js';
-import type { HistoryEntry } from './input.js';
+import type { ConversationHistory, HistoryEntry, PendingInput } from './input.js';
 
 export interface TurnSnapshot {
   readonly turn_id: string;
@@ -77,4 +77,79 @@ export function laneSnapshots<T extends LaneItem>(lanes: SessionLanes<T>): Recor
     };
   }
   return out;
+}
+
+/** The parts a snapshot reads, as the session holds them. */
+export interface SnapshotParts<T extends LaneItem> {
+  readonly state: SessionSnapshot['state'];
+  readonly authority: { readonly epoch: number; isAuthoritative(): boolean };
+  readonly connected: boolean;
+  readonly turnsOpened: number;
+  readonly turn:
+    | {
+        readonly turn_id: string;
+        readonly plan: FrozenPlan;
+        readonly state: TurnState;
+        readonly isClosed: boolean;
+        readonly fenced: boolean;
+        readonly playedMs: number;
+        readonly sentAudioMs: number;
+        readonly generatedSoFarMs: number;
+        readonly outputEnded: boolean;
+      }
+    | undefined;
+  readonly lanes: SessionLanes<T>;
+  readonly ingressSeq: number;
+  readonly egressSeq: number;
+  readonly pending: PendingInput;
+  readonly history: ConversationHistory;
+  readonly fence: { readonly size: number; readonly lateAfterCancel: number; readonly sessionFenced: boolean };
+}
+
+export function sessionSnapshot<T extends LaneItem>(
+  identity: {
+    readonly id: string;
+    readonly tenant: string;
+    readonly version: { readonly name: string; readonly version: string };
+    readonly codec: string;
+    readonly sample_rate: number;
+    readonly seed: number;
+    readonly created_at_ms: number;
+  },
+  parts: SnapshotParts<T>,
+): SessionSnapshot {
+  const turn = parts.turn && !parts.turn.isClosed ? parts.turn : undefined;
+  return {
+    session_id: identity.id,
+    tenant: identity.tenant,
+    pipeline: identity.version.name,
+    pipeline_version: identity.version.version,
+    codec: identity.codec,
+    sample_rate: identity.sample_rate,
+    seed: identity.seed,
+    created_at_ms: identity.created_at_ms,
+    state: parts.state,
+    epoch: parts.authority.epoch,
+    authoritative: parts.authority.isAuthoritative(),
+    connected: parts.connected,
+    turns_opened: parts.turnsOpened,
+    active_turn: turn
+      ? {
+          turn_id: turn.turn_id,
+          plan: turn.plan,
+          state: turn.state,
+          fenced: turn.fenced,
+          played_ms: turn.playedMs,
+          sent_audio_ms: turn.sentAudioMs,
+          generated_ms: turn.generatedSoFarMs,
+          output_ended: turn.outputEnded,
+        }
+      : undefined,
+    lanes: laneSnapshots(parts.lanes),
+    ingress_seq: parts.ingressSeq,
+    egress_seq: parts.egressSeq,
+    pending: parts.pending.held,
+    history: [...parts.history.all],
+    fence: { entries: parts.fence.size, late_after_cancel: parts.fence.lateAfterCancel, session_fenced: parts.fence.sessionFenced },
+  };
 }

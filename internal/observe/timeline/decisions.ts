@@ -63,7 +63,7 @@ export const DECISIONS = {
   fence: {
     meaning: "a turn's output (or the whole session's) was fenced: nothing it produces after this reaches the gateway; the reason is the cancel's or the end's",
     outcomes: { fenced: OPEN_REASONS },
-    detail: ['scope', 'owner'],
+    detail: ['scope', 'owner', 'node_id'],
   },
   ack: {
     meaning: 'a playback acknowledgement the turn ignored without an error',

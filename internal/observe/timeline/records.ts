@@ -28,7 +28,7 @@ export interface EgressRecord {
   size: number;
 }
 
-/** Decision: `kind`, `outcome`, `reason` and `detail` keys are the vocabulary of decisions.ts (DECISIONS), checked against a real run by decisions.test.ts. */
+/** Decision: `kind`, `outcome`, `reason` and `detail` keys are the vocabulary of decisions.ts (DECISIONS), checked against a real run by test/kernel/decision-vocabulary.test.ts. */
 export interface Decision {
   kind: string;
   outcome: string;

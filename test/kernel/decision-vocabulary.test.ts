@@ -4,18 +4,18 @@
 // admission) reads back only decisions whose kind, outcome, reason and detail
 // keys the table names, and the closed reason sets agree with their owners.
 import { describe, expect, test } from 'vitest';
-import { PRE_TURN_REASONS } from '../../../api/eventabi/vocabulary.js';
-import { anyEnvelope, encodeBinary } from '../../../api/eventabi/index.js';
-import { ADMISSION_REASONS } from '../../admission/admission.js';
-import type { LeaseLossReason } from '../../authority/types.js';
-import type { EgressVerdict } from '../../fence/fence.js';
-import { DROP_REASONS } from '../../lanes/session-lanes.js';
-import { DEMO_PIPELINE } from '../../plan/embedded.js';
-import type { PipelineSpec } from '../../plan/types.js';
-import type { SessionRecorder, TimelineSessionRecorder } from '../../session/recorder.js';
-import { KernelSim, type SimSession } from '../../../test/support/kernel-sim.js';
-import { DECISIONS, type DecisionKind, decisionProblem } from './decisions.js';
-import { type Decision, decodeRecord } from './records.js';
+import { PRE_TURN_REASONS } from '../../api/eventabi/vocabulary.js';
+import { anyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
+import { ADMISSION_REASONS } from '../../internal/admission/admission.js';
+import type { LeaseLossReason } from '../../internal/authority/types.js';
+import type { EgressVerdict } from '../../internal/fence/fence.js';
+import { DROP_REASONS } from '../../internal/lanes/session-lanes.js';
+import { DEMO_PIPELINE } from '../../internal/plan/embedded.js';
+import type { PipelineSpec } from '../../internal/plan/types.js';
+import type { SessionRecorder, TimelineSessionRecorder } from '../../internal/session/recorder.js';
+import { KernelSim, type SimSession } from '../support/kernel-sim.js';
+import { DECISIONS, type DecisionKind, decisionProblem } from '../../internal/observe/timeline/decisions.js';
+import { type Decision, decodeRecord } from '../../internal/observe/timeline/records.js';
 
 // The demo's mock chain, with confirmed barge-in, and behind an energy VAD that proposes turns.
 const PIPELINES: PipelineSpec[] = [

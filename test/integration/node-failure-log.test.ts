@@ -1,10 +1,10 @@
-// What an operator reads in a real kernel's log when a turn fails (issue 7,
-// docs/operations.md "Logs"): a node failure is one warn line naming the
-// session, turn, epoch, node, error code and abort reason, and no line ever
-// carries the caller's words or audio. Pipelines whose mock_llm fails are
-// published over gRPC, a JSON gateway asks each for a turn with a secret in
-// its text (after some caller audio), and the kernel's stderr is read as pino
-// JSON once it has drained.
+// What an operator reads in a real kernel's log when a turn fails (issue 7;
+// docs/operations.md, "Logs and personal data"): a node failure is one warn
+// line naming the session, turn, epoch, node, error code and abort reason,
+// and no line ever carries the caller's words or audio. Pipelines whose
+// mock_llm fails are published over gRPC, a JSON gateway asks each for a turn
+// with a secret in its text (after some caller audio), and the kernel's
+// stderr is read as pino JSON once it has drained.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AnyEnvelope } from '../../api/eventabi/index.js';
 import { DEMO_PIPELINE } from '../../internal/plan/embedded.js';

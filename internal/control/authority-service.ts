@@ -12,7 +12,7 @@ import { staleEpochMessage } from '../../api/eventabi/vocabulary.js';
 import type { AuthorityBackend, AuthorityResult, Lease } from '../authority/types.js';
 import { KEYS } from '../config/keys.js';
 import type { Clock } from '../determinism/clock.js';
-import type { Logger } from '../observe/logger.js';
+import { type Logger, sessionLogger } from '../observe/logger.js';
 import type { KnownSession, SessionManager } from '../session/manager.js';
 import { type CallContext, ServiceError, type ServiceHandlers } from './grpc-server.js';
 
@@ -125,7 +125,7 @@ export function authorityService(opts: AuthorityServiceOptions): ServiceHandlers
         const found = known(ctx, session_id);
         if (holder === self) refuseRevival(found, session_id, 'AcquireLease');
         const lease = unwrap(await authority.acquire(session_id, holder, leaseTtlMs), session_id);
-        opts.logger?.info({ session_id, holder, epoch: lease.epoch }, 'lease acquired by the control plane');
+        sessionLogger(opts.logger, session_id, lease.epoch)?.info({ holder }, 'lease acquired by the control plane');
         return toMessage(lease);
       },
     },
@@ -145,7 +145,7 @@ export function authorityService(opts: AuthorityServiceOptions): ServiceHandlers
         const released = unwrap(await authority.release(session_id, epoch), session_id, epoch);
         // Ours or not, the freed epoch can no longer speak: fence now, whatever the backend's watch does.
         sessions.applyLease(session_id, undefined);
-        opts.logger?.info({ session_id, epoch, holder: released.holder }, 'lease released by the control plane');
+        sessionLogger(opts.logger, session_id, epoch)?.info({ holder: released.holder }, 'lease released by the control plane');
         return toMessage(released);
       },
     },
@@ -161,7 +161,7 @@ export function authorityService(opts: AuthorityServiceOptions): ServiceHandlers
         }
         const moved = unwrap(await authority.transfer(session_id, holder, leaseTtlMs), session_id);
         sessions.applyLease(session_id, moved);
-        opts.logger?.info({ session_id, holder, epoch: moved.epoch }, 'lease transferred by the control plane');
+        sessionLogger(opts.logger, session_id, moved.epoch)?.info({ holder }, 'lease transferred by the control plane');
         return toMessage(moved);
       },
     },

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MAX_ID_LENGTH } from '../../api/eventabi/validate.js';
 import { loadControlPlane } from '../../api/controlplane/loader.js';
 import type { TimelineRecord__Output } from '../../api/controlplane/generated/baton/v1/TimelineRecord.js';
-import type { Logger } from '../observe/logger.js';
+import { type Logger, sessionLogger } from '../observe/logger.js';
 import { ClosedTimelineError, exportClosedTimeline } from '../observe/timeline/closed.js';
 import { TimelineUnavailableError } from '../observe/timeline/recorder.js';
 import { TimelineFormatError } from '../observe/timeline/records.js';
@@ -131,7 +131,7 @@ export function timelinesService(opts: TimelinesServiceOptions): ServiceHandlers
         } catch (err) {
           const mapped = exportStatus(err, session_id);
           if (mapped instanceof ServiceError && mapped.status === grpc.status.DATA_LOSS) {
-            opts.logger?.warn({ session_id, err: mapped.message }, 'timeline export failed: evidence damaged or incomplete');
+            sessionLogger(opts.logger, session_id)?.warn({ err: mapped.message }, 'timeline export failed: evidence damaged or incomplete');
           }
           throw mapped;
         }

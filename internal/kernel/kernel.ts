@@ -122,6 +122,7 @@ export class Kernel {
       egressBufferBytes: config.egress_buffer_bytes,
       accepting: () => this.state === 'serving',
     });
+    // `grpc_service`, not `service`: the root already binds `service: baton`, and a child repeating a key writes it twice in one JSON line.
     const handlers: ControlHandlers = {
       Sessions: sessionsService({
         sessions: this.sessions,
@@ -135,11 +136,11 @@ export class Kernel {
         authority: this.authority,
         leaseTtlMs: config.lease_ttl_ms,
         clock: this.clock,
-        logger: this.logger.child({ service: 'Authority' }),
+        logger: this.logger.child({ grpc_service: 'Authority' }),
       }),
-      Timelines: timelinesService({ sessions: this.sessions, logger: this.logger.child({ service: 'Timelines' }) }),
-      Pipelines: pipelinesService({ registry: this.registry, logger: this.logger.child({ service: 'Pipelines' }) }),
-      Scripts: scriptsService({ scripts: this.scripts, analyzer: new WorkerAnalyzer(), logger: this.logger.child({ service: 'Scripts' }) }),
+      Timelines: timelinesService({ sessions: this.sessions, logger: this.logger.child({ grpc_service: 'Timelines' }) }),
+      Pipelines: pipelinesService({ registry: this.registry, logger: this.logger.child({ grpc_service: 'Pipelines' }) }),
+      Scripts: scriptsService({ scripts: this.scripts, analyzer: new WorkerAnalyzer(), logger: this.logger.child({ grpc_service: 'Scripts' }) }),
     };
     this.control = new ControlServer({
       tenants: this.tenants,

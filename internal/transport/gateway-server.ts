@@ -16,7 +16,7 @@ import {
   encodeJson,
 } from '../../api/eventabi/index.js';
 import { type Tenants, bearerToken } from '../tenancy/tenants.js';
-import type { Logger } from '../observe/logger.js';
+import { type Logger, sessionLogger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';
 import type { Session } from '../session/session.js';
@@ -126,6 +126,8 @@ function matchRoute(path: string): { session_id: string | undefined } | undefine
 /** One gateway socket. Implements the session's egress sink. */
 class GatewayConnection implements EgressSink {
   private session: Session | undefined;
+  /** The kernel's logger until a session is bound, then that session's logger. */
+  private log: Logger;
   private readonly preSessionGate: IngressGate;
   private opening = false;
   private closed = false;
@@ -141,12 +143,13 @@ class GatewayConnection implements EgressSink {
     private readonly tenant: string,
     private readonly opts: GatewayServerOptions,
   ) {
+    this.log = opts.logger;
     this.backpressure = new SocketBackpressure(ws, opts.egressBufferBytes, opts.metrics);
     this.preSessionGate = new IngressGate({ maxAudioFrameMs: opts.maxAudioFrameMs, currentEpoch: () => 0 });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     // Errors (malformed frames, oversize frames: ws closes those with 1002/1009) must never reach the process.
     ws.on('error', (err) => {
-      this.opts.logger.debug({ session_id: this.session?.id, err: err.message }, 'gateway socket error');
+      this.log.debug({ err: err.message }, 'gateway socket error');
     });
     ws.on('close', (code) => {
       this.closed = true;
@@ -159,6 +162,7 @@ class GatewayConnection implements EgressSink {
 
   bind(session: Session): void {
     this.session = session;
+    this.log = sessionLogger(this.opts.logger, session.id, session.epoch);
     session.attach(this);
   }
 
@@ -285,7 +289,7 @@ class GatewayConnection implements EgressSink {
       },
       (err: unknown) => {
         this.opening = false;
-        this.opts.logger.error({ err }, 'opening a session from a stream failed');
+        this.log.error({ err }, 'opening a session from a stream failed');
         this.sendError({ code: 'internal', message: 'the kernel could not open the session' });
         this.close(CLOSE_CODES.internal, 'internal error');
       },

@@ -8,7 +8,7 @@ import { type AnyEnvelope, CLOSE_CODES, MAX_CONSECUTIVE_INVALID, audioMs } from 
 import type { Clock } from '../determinism/clock.js';
 import type { VadOptions } from '../nodes/index.js';
 import { speechDetectorSettings } from '../nodes/turn-detection.js';
-import type { Logger } from '../observe/logger.js';
+import { type Logger, sessionLogger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { EgressSink } from '../session/egress.js';
 import type { OpenRequest, OpenResult } from '../session/manager.js';
@@ -93,6 +93,11 @@ export class MediaStreamsBridge implements EgressSink {
 
   get sessionId(): string | undefined {
     return this.session?.id;
+  }
+
+  /** The kernel's logger until the stream's session opens, then that session's logger (with the stream and call sids). */
+  get logger(): Logger | undefined {
+    return this.log;
   }
 
   // ------------------------------------------------------------ inbound
@@ -274,7 +279,7 @@ export class MediaStreamsBridge implements EgressSink {
       return;
     }
     this.session = session;
-    this.log = this.opts.logger?.child({ session_id: session.id, stream_sid: this.streamSid, call_sid: frame.callSid });
+    this.log = sessionLogger(this.opts.logger, session.id, session.epoch)?.child({ stream_sid: this.streamSid, call_sid: frame.callSid });
     this.log?.info({ pipeline: session.version.name, tracks: frame.tracks, pii: { customParameters: frame.customParameters } }, 'media stream started');
     this.playout = new Playout({ streamSid: this.streamSid, write: (text, lane) => this.writeFrame(text, lane) });
     this.feed = new SessionFeed({

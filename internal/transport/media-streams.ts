@@ -96,7 +96,7 @@ export class MediaStreamsServer {
     });
     ws.on('message', (data, isBinary) => bridge.receive(toBuffer(data), isBinary));
     // Protocol errors (bad frames, oversize frames: ws closes those with 1002/1007/1009) must never reach the process.
-    ws.on('error', (err) => logger.debug({ session_id: bridge.sessionId, err: err.message }, 'media-streams socket error'));
+    ws.on('error', (err) => bridge.logger?.debug({ err: err.message }, 'media-streams socket error'));
     ws.once('close', (code) => {
       metrics.socketCloses.inc({ code: String(code) });
       transport.dispose();

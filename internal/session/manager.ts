@@ -157,7 +157,7 @@ export class SessionManager {
           held_epoch: String(heldEpoch),
           ...(lease ? { epoch: String(lease.epoch), holder: lease.holder } : {}),
         });
-        session?.authorityLost(owner);
+        session?.authorityLost({ reason, ...(owner ? { owner } : {}) });
       },
     });
     const lease = await keeper.start();

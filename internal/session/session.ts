@@ -11,7 +11,7 @@ import { EgressFence, type FenceClosing } from '../fence/fence.js';
 import { type Encoding, type GateResult, IngressGate } from '../ingress/ingress-gate.js';
 import { SessionLanes } from '../lanes/session-lanes.js';
 import type { GraphFailure, NodeHost } from '../nodes/index.js';
-import { type Logger, sessionLogger } from '../observe/logger.js';
+import { type Logger, sessionLogger, turnLogger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { FrozenPlan, PipelineVersion } from '../plan/types.js';
 import type { PreTurnChecks } from '../turn/gate.js';
@@ -118,7 +118,7 @@ export class Session {
     this.seed = init.seed;
     this.created_at_ms = init.created_at_ms;
     const heldEpoch = deps.authority.epoch;
-    this.log = deps.logger ? sessionLogger(deps.logger, init.session_id, heldEpoch) : undefined;
+    this.log = sessionLogger(deps.logger, init.session_id, heldEpoch);
     const format = { codec: init.codec, sample_rate: init.sample_rate };
     this.pending = new PendingInput(format);
     this.gate = new IngressGate({
@@ -371,7 +371,7 @@ export class Session {
     const turn_id = turnIdFor(ordinal);
     const seed = turnSeed(this.seed, ordinal, plan.plan_hash);
     this.deps.recorder.planFrozen(plan, seed, turn_id);
-    const log = this.log?.child({ turn_id });
+    const log = turnLogger(this.log, turn_id);
     const turn = new TurnRuntime({
       turn_id,
       ordinal,
@@ -439,14 +439,19 @@ export class Session {
 
   // ------------------------------------------------------------ authority and ending
 
-  /** This kernel lost the session's lease: stop speaking at once, tell the gateway, close 4009. */
-  authorityLost(owner?: string, address?: string): void {
+  /**
+   * This kernel lost the session's lease: stop speaking at once, tell the
+   * gateway, close 4009. `owner` is the new holder (and `address` its
+   * public_url) when known; `reason` is why the lease ended, for the log.
+   */
+  authorityLost(loss: { owner?: string; address?: string; reason?: string } = {}): void {
+    const { owner, address } = loss;
     if (this.state === 'ended') return;
     this.lostAuthority = true;
     this.fence.fenceSession('authority_lost', owner ? { owner } : {}, 'authority_lost');
     this.egress.sendSessionEvent('session.ended', owner ? { reason: 'authority_moved', owner } : { reason: 'authority_moved' });
     const reason = owner ? `owner=${owner}${address ? ` addr=${address}` : ''}` : 'authority lost';
-    this.log?.info({ owner: owner ?? '' }, 'authority lost: session fenced');
+    this.log?.info({ owner: owner ?? '', reason: loss.reason ?? '' }, 'authority lost: session fenced');
     this.finishEnd('authority_moved', CLOSE_CODES.authorityMoved, reason);
   }
 

@@ -60,7 +60,7 @@ describe('a cancelled turn', () => {
   test('losing authority fences the session: recorded once, then output.clear, turn.aborted{authority_lost}, turn.closed', async () => {
     const sim = new KernelSim();
     const { s, turn_id } = await speakingTurn(sim);
-    s.session.authorityLost('kernel-b');
+    s.session.authorityLost({ owner: 'kernel-b', reason: 'superseded' });
     const tail = fenceAndEgress(s, turn_id).filter((e) => !e.startsWith('egress:audio.out') && !e.startsWith('egress:transcript'));
     expect(tail.slice(-4)).toEqual(['fence:authority_lost:session', 'egress:output.clear', 'egress:turn.aborted', 'egress:turn.closed']);
     expect(s.last('turn.aborted')!.payload.reason).toBe('authority_lost');

@@ -16,6 +16,7 @@ import type { PipelineSpec } from '../plan/types.js';
 import type { TimelineSessionRecorder } from '../session/recorder.js';
 import type { Session } from '../session/session.js';
 import { MediaStreamsBridge, type MediaStreamsTransport, STOP_REASON } from './media-streams-bridge.js';
+import { mockPipeline, vadPipeline } from '../../test/support/pipelines.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'media-streams');
 const SID = 'MZXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
@@ -211,49 +212,15 @@ class Gateway {
   }
 }
 
-const VAD_PIPELINE: PipelineSpec = {
-  name: 'vad-demo',
-  turn_detection: 'node',
-  nodes: [
-    { id: 'vad', kind: 'vad', builtin: 'vad_energy' },
-    { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-    { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
-    { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-  ],
-  edges: [
-    { from: 'vad', to: 'stt' },
-    { from: 'stt', to: 'llm' },
-    { from: 'llm', to: 'tts' },
-  ],
-};
+const VAD_PIPELINE: PipelineSpec = vadPipeline();
 
 /** Gateway turn detection and an answer of about ten seconds, longer than the reconnect grace. */
-const LONG_PIPELINE: PipelineSpec = {
-  name: 'long',
-  nodes: [
-    { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-    { id: 'llm', kind: 'llm', builtin: 'mock_llm', config: { reply: 'a very long answer '.repeat(12).trim() } },
-    { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-  ],
-  edges: [
-    { from: 'stt', to: 'llm' },
-    { from: 'llm', to: 'tts' },
-  ],
-};
+const LONG_PIPELINE: PipelineSpec = mockPipeline('long', { llm: { reply: 'a very long answer '.repeat(12).trim() } });
 
-const MANUAL_PIPELINE: PipelineSpec = {
-  name: 'manual',
+const MANUAL_PIPELINE: PipelineSpec = mockPipeline('manual', {
   turn_detection: 'manual',
-  nodes: [
-    { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-    { id: 'llm', kind: 'llm', builtin: 'mock_llm', config: { reply: 'a long answer that keeps the caller listening for several seconds at least' } },
-    { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-  ],
-  edges: [
-    { from: 'stt', to: 'llm' },
-    { from: 'llm', to: 'tts' },
-  ],
-};
+  llm: { reply: 'a long answer that keeps the caller listening for several seconds at least' },
+});
 
 describe('a call on the media-streams endpoint, on the virtual clock', () => {
   test('start opens a mu-law 8 kHz session on the pipeline; Baton sends nothing until it speaks', async () => {
@@ -542,19 +509,7 @@ describe('flow into the session', () => {
   test('a full Data lane pauses reading the socket; held frames go in order once the lane drains, and none is lost', async () => {
     const sim = new KernelSim({
       pipelines: [
-        {
-          name: 'tight',
-          lanes: [{ lane: 'data', capacity: 4, overflow: 'block', max_block_ms: 10_000 }],
-          nodes: [
-            { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-            { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
-            { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-          ],
-          edges: [
-            { from: 'stt', to: 'llm' },
-            { from: 'llm', to: 'tts' },
-          ],
-        },
+        mockPipeline('tight', { lanes: [{ lane: 'data', capacity: 4, overflow: 'block', max_block_ms: 10_000 }] }),
       ],
     });
     const call = new Gateway(sim, 'tight');

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { KernelSim } from '../support/kernel-sim.js';
+import { mockPipeline, vadPipeline } from '../support/pipelines.js';
 
 describe('a turn end to end on the virtual clock', () => {
   test('typed text then turn.request commits after playback.completed', async () => {
@@ -31,23 +32,7 @@ function tone(amplitude: number): Buffer {
 describe('turn detection and barge-in', () => {
   test('node turn detection: the VAD proposes the turn when the caller stops talking', async () => {
     const sim = new KernelSim({
-      pipelines: [
-        {
-          name: 'vad-demo',
-          turn_detection: 'node',
-          nodes: [
-            { id: 'vad', kind: 'vad', builtin: 'vad_energy' },
-            { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-            { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
-            { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-          ],
-          edges: [
-            { from: 'vad', to: 'stt' },
-            { from: 'stt', to: 'llm' },
-            { from: 'llm', to: 'tts' },
-          ],
-        },
-      ],
+      pipelines: [vadPipeline()],
     });
     const s = await sim.open('vad-demo');
     for (let i = 0; i < 25; i++) s.send('audio.in', { audio: tone(10000) });
@@ -61,21 +46,7 @@ describe('turn detection and barge-in', () => {
 
   test('confirmed barge-in: a short backchannel pauses output and resumes it without cancelling', async () => {
     const sim = new KernelSim({
-      pipelines: [
-        {
-          name: 'confirmed',
-          barge_in: { mode: 'confirmed', min_speech_ms: 300 },
-          nodes: [
-            { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
-            { id: 'llm', kind: 'llm', builtin: 'mock_llm' },
-            { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
-          ],
-          edges: [
-            { from: 'stt', to: 'llm' },
-            { from: 'llm', to: 'tts' },
-          ],
-        },
-      ],
+      pipelines: [mockPipeline('confirmed', { barge_in: { mode: 'confirmed', min_speech_ms: 300 } })],
     });
     const s = await sim.open('confirmed');
     s.send('turn.request', { text: 'tell me a long story about the sea and the lighthouse keeper' });

@@ -213,7 +213,9 @@ export class TenantEngine {
       inv.calls.clear();
     }
     if (!this.poisoned && (!result.ok || (this.live && this.live.runs >= this.limits.contextRuns))) this.retireContext();
-    if (!result.ok && result.code === 'memory_limit') this.poisoned = true;
+    // After an allocation failure the heap may be inconsistent; after an interrupted job queue the runtime still holds the
+    // script's pending jobs, which would run in the next invocation's turn: in both cases the engine is dropped.
+    if (!result.ok && (result.code === 'memory_limit' || safeHasPendingJob(this.runtime))) this.poisoned = true;
     return result;
   }
 
@@ -223,7 +225,8 @@ export class TenantEngine {
     live.runs++;
     out.started();
     ctx.newString(inv.req.randomSeed).consume((seed) => ctx.callFunction(helpers.reseed, ctx.undefined, [seed]).unwrap().dispose());
-    const loaded = ctx.evalCode(`import handle from ${JSON.stringify(inv.req.entry)};\nexport default handle;\n`, '<baton:entry>', { type: 'module' });
+    // A namespace import links even without a default export, so a missing handler is told apart from a syntax error.
+    const loaded = ctx.evalCode(`import * as entry from ${JSON.stringify(inv.req.entry)};\nexport default entry.default;\n`, '<baton:entry>', { type: 'module' });
     if (loaded.error) return this.failure(inv, this.describe(ctx, loaded.error), 'load');
     let namespace = loaded.value;
     if (ctx.typeof(namespace) !== 'object' || this.isPromise(ctx, namespace)) {
@@ -526,6 +529,14 @@ export class TenantEngine {
     const pinned = this.current?.sources.get(name.slice(0, hashAt));
     if (!pinned || pinned[0] !== name.slice(hashAt + 1)) return { error: new Error(`module ${name} not found`) };
     return pinned[1];
+  }
+}
+
+function safeHasPendingJob(runtime: QuickJSRuntime): boolean {
+  try {
+    return runtime.hasPendingJob();
+  } catch {
+    return true;
   }
 }
 

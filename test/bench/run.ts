@@ -3,6 +3,7 @@
 import { runDecodeBench } from './decode.js';
 import { runProposeGrpcBench } from './grpc-propose.js';
 import { runCancelToFenceVirtualBench, runTurnOpenBench } from './kernel.js';
+import { runScriptNodeBench } from './script-node.js';
 import { runCancelToFenceRealBench } from './ws-load.js';
 
 const only = process.argv[2];
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     ['turn-open', runTurnOpenBench],
     ['cancel-virtual', () => runCancelToFenceVirtualBench(500)],
     ['cancel-real', () => runCancelToFenceRealBench(Number(process.env['BENCH_SESSIONS'] ?? 500), 300)],
+    ['script-node', () => runScriptNodeBench(Number(process.env['BENCH_SCRIPT_CALLS'] ?? 2000))],
     ['propose-grpc', () => runProposeGrpcBench(Number(process.env['BENCH_PROPOSALS'] ?? 2000), 200)],
   ];
   for (const [name, run] of benches) {

@@ -1,0 +1,73 @@
+// The worker thread scripts run on: one invocation at a time from the QuickJS tier, each on its tenant's own engine. It keeps engines between invocations (bounded, least recently used dropped) and never runs two invocations at once.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScriptResult } from '../../script-tier.js';
+import { TenantEngine } from './engine.js';
+import type { FromWorker, RunRequest, ToWorker, WorkerData } from './protocol.js';
+
+const { limits, cancelWord } = workerData as WorkerData;
+const word = new Int32Array(cancelWord);
+/** Insertion order is recency: a used engine is moved to the end. */
+const engines = new Map<string, TenantEngine>();
+let running: { id: number; engine: TenantEngine | undefined; cancelled: boolean } | undefined;
+
+function post(message: FromWorker): void {
+  parentPort!.postMessage(message);
+}
+
+async function engineFor(tenant: string): Promise<TenantEngine> {
+  const kept = engines.get(tenant);
+  if (kept && !kept.poisoned) {
+    engines.delete(tenant);
+    engines.set(tenant, kept);
+    return kept;
+  }
+  if (kept) engines.delete(tenant);
+  while (engines.size >= limits.enginesPerWorker) {
+    const [oldest, engine] = engines.entries().next().value as [string, TenantEngine];
+    engines.delete(oldest);
+    engine.dispose();
+  }
+  const engine = await TenantEngine.create(limits, word);
+  engines.set(tenant, engine);
+  return engine;
+}
+
+async function run(req: RunRequest): Promise<void> {
+  running = { id: req.id, engine: undefined, cancelled: false };
+  let result: ScriptResult;
+  try {
+    const engine = await engineFor(req.tenant);
+    running.engine = engine;
+    if (running.cancelled) engine.cancel(req.id);
+    result = await engine.run(req, {
+      started: () => post({ type: 'started', id: req.id }),
+      emit: (text) => post({ type: 'emit', id: req.id, text }),
+      log: (level, message) => post({ type: 'log', id: req.id, level, message }),
+      provider: (call, binding, json) => post({ type: 'provider', id: req.id, call, binding, json }),
+    });
+    if (engine.poisoned) {
+      engines.delete(req.tenant);
+      engine.dispose();
+    }
+  } catch (err) {
+    result = { ok: false, code: 'internal', message: `the engine could not start: ${(err as Error).message}` };
+  }
+  running = undefined;
+  post({ type: 'done', id: req.id, result });
+}
+
+parentPort!.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'run':
+      void run(message);
+      return;
+    case 'provider_answer':
+      running?.engine?.deliver(message.id, message.call, message.ok, message.ok ? message.json : message.message);
+      return;
+    case 'cancel':
+      if (running?.id !== message.id) return;
+      running.cancelled = true;
+      running.engine?.cancel(message.id);
+      return;
+  }
+});

@@ -37,8 +37,8 @@ const SCRIPTS: Record<string, ScriptFn> = {
     throw new Error('script exploded');
   },
   not_a_string: () => 42,
-  slow: async (input, _ctx, api) => {
-    await api.work(500);
+  slow: async (input, ctx, api) => {
+    await api.work(Number(ctx.config['ms'] ?? '500'));
     return input.text;
   },
   counter: (_input, _ctx, api) => {
@@ -350,5 +350,108 @@ describe('graph executor: baton:state', () => {
     expect(outcomes(run)).toEqual(['s:execution']);
     expect(run.outputs.map((out) => out.type)).toEqual(['transcript']);
     expect(await state.load('s1')).toEqual({});
+  });
+});
+
+describe('graph executor: a property over random chains', () => {
+  type Step = { type: 'builtin'; latency: number } | { type: 'upper' } | { type: 'words' } | { type: 'slow'; ms: number; budget: number } | { type: 'throws' };
+  const stepArb: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({ type: fc.constant('builtin' as const), latency: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ type: fc.constant('upper' as const) }),
+    fc.record({ type: fc.constant('words' as const) }),
+    fc.record({ type: fc.constant('slow' as const), ms: fc.integer({ min: 1, max: 120 }), budget: fc.constantFrom(0, 60) }),
+    fc.record({ type: fc.constant('throws' as const) }),
+  );
+
+  function nodeOf(step: Step, i: number): NodeSpec {
+    const id = `n${i}`;
+    switch (step.type) {
+      case 'builtin':
+        return { id, kind: 'llm', builtin: 'mock_llm', config: { latency_ms: String(step.latency), token_interval_ms: '5' } };
+      case 'slow':
+        return { id, kind: i % 2 === 0 ? 'custom' : 'llm', script: 'slow', config: { ms: String(step.ms) }, ...(step.budget > 0 ? { budget_ms: step.budget } : {}) };
+      default:
+        return { id, kind: i % 2 === 0 ? 'custom' : 'llm', script: step.type };
+    }
+  }
+
+  /** What the chain should say, or which node should fail and how, when nothing cancels it. */
+  function expected(steps: Step[], input: string): { reply: string } | { node: string; code: string } {
+    let text = input;
+    for (const [i, step] of steps.entries()) {
+      if (step.type === 'throws') return { node: `n${i}`, code: 'execution' };
+      // Exactly the budget is past it: the kernel-clock deadline fires before the tier's own.
+      if (step.type === 'slow' && step.budget > 0 && step.ms >= step.budget) return { node: `n${i}`, code: 'timeout' };
+      if (step.type === 'builtin') text = mockReply(text, {}, 7);
+      else if (step.type === 'upper') text = text.toUpperCase();
+      else if (step.type === 'words') text = `${text} ok`;
+    }
+    return { reply: text };
+  }
+
+  it('one outcome per invocation, records in chain order, the last text node speaks the reply, nothing emitted after a cancel', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(stepArb, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }),
+        async (steps, withStt, withTts, cancelAt) => {
+          const nodes = [...(withStt ? [stt] : []), ...steps.map(nodeOf), ...(withTts ? [tts] : [])];
+          const audio = [new Uint8Array(320).fill(2)];
+          const runChain = async (cancelAt?: number) => {
+            const clock = new VirtualClock();
+            const { host, tier } = scriptHost(clock);
+            const run = start(scriptPlan(nodes), withStt ? { audio } : { text: 'hello there' }, { host, clock, session: SESSION });
+            if (cancelAt !== undefined) clock.setTimer(cancelAt, () => run.cancel.abort());
+            const result = await settle(run);
+            const endedAt = clock.now();
+            await new Promise((resolve) => setImmediate(resolve));
+            return { run, result, tier, endedAt };
+          };
+          // The same chain uncancelled says when the turn would have ended on its own.
+          const reference = await runChain();
+          const { run, result, tier } = cancelAt === undefined ? reference : await runChain(cancelAt);
+
+          expect(run.lateEmits).toBe(0);
+          expect(tier.pending).toBe(0);
+          // One record per invocation: a script node runs at most once a turn, and every run is recorded.
+          const chainIds = steps.map((_, i) => `n${i}`);
+          for (const [i, step] of steps.entries()) {
+            const records = run.records.filter((r) => r.node_id === `n${i}`);
+            if (step.type !== 'builtin') {
+              const ran = tier.invocations.filter((inv) => inv.ctx.node_id === `n${i}`).length;
+              expect(ran).toBeLessThanOrEqual(1);
+              expect(records.length).toBe(ran);
+            } else {
+              expect(records.length).toBeLessThanOrEqual(1);
+            }
+          }
+          for (const record of run.records) expect(['ok', 'canceled', 'execution', 'timeout']).toContain(record.outcome);
+          // Text nodes run in chain order, each after the one before ended well.
+          const textRecords = run.records.filter((r) => chainIds.includes(r.node_id));
+          expect(textRecords.map((r) => r.node_id)).toEqual(chainIds.slice(0, textRecords.length));
+          for (const record of textRecords.slice(0, -1)) expect(record.outcome).toBe('ok');
+
+          const want = expected(steps, withStt ? mockTranscript(audio[0]!, {}) : 'hello there');
+          if (cancelAt !== undefined && cancelAt < reference.endedAt) {
+            expect(result).toEqual({ ok: false, canceled: true });
+            expect(run.outputs.some((out) => out.type === 'end')).toBe(false);
+          } else if (cancelAt !== undefined && cancelAt === reference.endedAt) {
+            // A cancel at the very instant the turn ends races it: canceled, or exactly what the turn did alone.
+            if (!('canceled' in result)) expect(result).toEqual(reference.result);
+          } else if ('reply' in want) {
+            expectOrderContract(run.outputs, result);
+            expect(reply(run)).toBe(want.reply);
+            expect(run.records.every((r) => r.outcome === 'ok')).toBe(true);
+          } else {
+            expect(result).toMatchObject({ ok: false, failure: { node_id: want.node, code: want.code } });
+            expect(run.records.find((r) => r.node_id === want.node)?.outcome).toBe(want.code);
+            expect(run.outputs.some((out) => out.type === 'end')).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 8 },
+    );
   });
 });

@@ -250,6 +250,41 @@ describe('graph executor: script outcomes', () => {
   });
 });
 
+describe('graph executor: a tier that breaks its contract', () => {
+  it('a delta a tier emits after its result is dropped, even while tts is still speaking the reply', async () => {
+    const clock = new VirtualClock();
+    const tier: ScriptTier = {
+      invoke: async (inv) => {
+        inv.host.emit('said. ');
+        setImmediate(() => inv.host.emit('LATE'));
+        return { ok: true, text: 'said. ', stateWrites: {}, memoryBytes: 0 };
+      },
+      close: async () => undefined,
+    };
+    const { host } = scriptHost(clock, { tier });
+    // Credits come slowly, so the reader is still draining when the late delta arrives.
+    const credits = { wait: () => new Promise<void>((resolve) => clock.setTimer(10, resolve)) };
+    const run = start(scriptPlan([script('s', 'upper'), tts]), { text: 'x' }, { host, clock, session: SESSION, credits });
+    expectOrderContract(run.outputs, await settle(run));
+    expect(reply(run)).toBe('said. ');
+    expect(new TextDecoder().decode(run.records.find((r) => r.node_id === 's')!.output)).toBe('said. ');
+  });
+
+  it('a tier that emitted one text and answered another fails the node execution', async () => {
+    const clock = new VirtualClock();
+    const tier: ScriptTier = {
+      invoke: async (inv) => {
+        inv.host.emit('streamed');
+        return { ok: true, text: 'something else', stateWrites: {}, memoryBytes: 0 };
+      },
+      close: async () => undefined,
+    };
+    const { host } = scriptHost(clock, { tier });
+    const run = start(scriptPlan([script('s', 'upper')]), { text: 'x' }, { host, clock, session: SESSION });
+    expect(await settle(run)).toMatchObject({ ok: false, failure: { reason: 'node_failure', code: 'execution' } });
+  });
+});
+
 describe('graph executor: provider permissions', () => {
   const providers: ProviderBinding[] = [
     { name: 'main', kind: 'mock', fallbacks: ['backup'] },

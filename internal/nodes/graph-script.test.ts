@@ -168,6 +168,14 @@ describe('graph executor: chains of text nodes', () => {
     expect(tier.invocations[1]!.randomSeed).not.toBe(tier.invocations[0]!.randomSeed);
   });
 
+  it('a script sees at most the last 32 entries of the heard history, oldest first', async () => {
+    const clock = new VirtualClock();
+    const { host, tier } = scriptHost(clock);
+    const history = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 === 0 ? ('user' as const) : ('assistant' as const), text: `t${i}` }));
+    await settle(start(scriptPlan([script('s', 'upper')]), { text: 'x' }, { host, clock, session: { ...SESSION, history } }));
+    expect(tier.invocations[0]!.input.history).toEqual(history.slice(8));
+  });
+
   it('nothing runs and nothing is recorded when a script is missing at its pinned hash, or the turn has no session', async () => {
     const clock = new VirtualClock();
     const { host, tier } = scriptHost(clock);

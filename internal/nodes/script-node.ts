@@ -15,6 +15,8 @@ import type { GraphContext, NodeErrorCode, TurnSession } from './types.js';
 /** baton:host log lines one invocation may write; the rest are dropped (a script must not flood the kernel log). */
 export const MAX_LOG_LINES_PER_INVOCATION = 32;
 export const MAX_LOG_LINE_CHARS = 1024;
+/** `input.history` holds at most this many entries, the most recent (DESIGN 11.1). */
+export const SCRIPT_HISTORY_ENTRIES = 32;
 
 /** What the kernel observes of script nodes: the security events to log and count, run metrics, script log lines. */
 export interface ScriptObserver {
@@ -73,7 +75,7 @@ export class ScriptNodeTier implements NodeTier {
         invoke(() =>
           this.scripts.tier.invoke({
             script,
-            input: { text, history: session.history },
+            input: { text, history: session.history.slice(-SCRIPT_HISTORY_ENTRIES) },
             ctx: { node_id: node.id, config: node.config ?? {}, turn: { ordinal: session.ordinal, seed: String(scope.ctx.seed) } },
             randomSeed: String(hashToSeed(scope.ctx.seed, 'script_random', node.id)),
             nowMs: clock.now() - session.started_at_ms,

@@ -1,15 +1,18 @@
-// The in-process node host: runs a frozen plan's stt -> llm -> tts as one streaming pipeline per turn, under node budgets and cancellation, recording every invocation; it never touches egress, the fence or the arbiter.
+// The in-process node host: walks a frozen plan's chain stt -> (custom | llm)... -> tts as one streaming pipeline per turn on its tiers, under node budgets and cancellation, recording every invocation; it never touches egress, the fence or the arbiter.
 import PQueue from 'p-queue';
 import type { NodeSpec } from '../plan/types.js';
 import { BUILTIN_IMPLS } from './builtin/index.js';
-import { WorkDeadline, abortable, invoke, sleep } from './deadline.js';
+import { mockLlm } from './builtin/mock-llm.js';
+import { BuiltinTier } from './builtin-tier.js';
+import { WorkDeadline, sleep } from './deadline.js';
 import { DeltaBuffer } from './delta-buffer.js';
-import { InvocationEvidence, utf8Bytes } from './invocation.js';
-import type { LlmNode, NodeCall, NodeImpl, SttNode } from './node.js';
-import { type ProviderGate, callProvider } from './provider-call.js';
+import { InvocationEvidence } from './invocation.js';
+import type { NodeCall, NodeImpl } from './node.js';
+import type { ProviderGate } from './provider-call.js';
 import { GraphStop, type NodeWork, type StageScope, describeError, graphFailure } from './scope.js';
-import { openSpeaker } from './speaker.js';
-import { type Stage, resolveStages } from './stages.js';
+import { type ScriptNodes, ScriptNodeTier } from './script-node.js';
+import { resolveChain } from './stages.js';
+import type { NodeTier, TextRunner } from './tier.js';
 import type { GraphContext, GraphFailure, GraphResult, GraphRun, NodeHost, NodeOutput, TurnInput } from './types.js';
 
 export const DEFAULT_PROVIDER_CONCURRENCY = 64;
@@ -24,22 +27,30 @@ export interface InProcessNodeHostOptions {
   maxQueuedProviderCalls?: number;
   /** Node implementations by builtin name; defaults to the built-ins. */
   impls?: Readonly<Record<string, NodeImpl>>;
+  /** The script tier and what it needs; without it a script node fails `not_found`. */
+  scripts?: ScriptNodes;
 }
+
+/** baton:provider adapters by binding kind when the host is given none. */
+const DEFAULT_SCRIPT_PROVIDERS = Object.freeze({ mock: mockLlm });
 
 export class InProcessNodeHost implements NodeHost {
   private readonly providers: ProviderGate;
-  private readonly impls: Readonly<Record<string, NodeImpl>>;
+  /** Asked in order; the first that takes a node runs it. */
+  private readonly tiers: readonly NodeTier[];
 
   constructor(options: InProcessNodeHostOptions = {}) {
     this.providers = {
       queue: new PQueue({ concurrency: options.providerConcurrency ?? DEFAULT_PROVIDER_CONCURRENCY }),
       maxQueued: options.maxQueuedProviderCalls ?? DEFAULT_MAX_QUEUED_PROVIDER_CALLS,
     };
-    this.impls = options.impls ?? BUILTIN_IMPLS;
+    const builtins = new BuiltinTier(options.impls ?? BUILTIN_IMPLS, this.providers);
+    const scripts = options.scripts;
+    this.tiers = scripts ? [new ScriptNodeTier(scripts, this.providers, scripts.providers ?? DEFAULT_SCRIPT_PROVIDERS), builtins] : [builtins];
   }
 
   run(ctx: GraphContext, input: TurnInput): GraphRun {
-    return { done: new TurnGraph(ctx, input, this.providers, this.impls).start() };
+    return { done: new TurnGraph(ctx, input, this.tiers).start() };
   }
 
   /** Provider calls waiting for a slot and running now (for metrics). */
@@ -80,8 +91,7 @@ class TurnGraph implements StageScope {
   constructor(
     readonly ctx: GraphContext,
     private readonly input: TurnInput,
-    private readonly providers: ProviderGate,
-    private readonly impls: Readonly<Record<string, NodeImpl>>,
+    private readonly tiers: readonly NodeTier[],
   ) {
     this.startedAt = ctx.clock.now();
   }
@@ -146,26 +156,29 @@ class TurnGraph implements StageScope {
   }
 
   private async pipeline(): Promise<GraphResult> {
-    const resolved = resolveStages(this.ctx.plan, this.impls);
+    const resolved = resolveChain(this.ctx.plan, this.tiers, this.ctx);
     if (!resolved.ok) return { ok: false, failure: resolved.failure };
-    const { stt, llm, tts } = resolved.stages;
+    const { stt, text, tts } = resolved.chain;
 
-    const userText = this.input.text !== '' ? this.input.text : stt ? await this.transcribe(stt) : '';
+    const userText = this.input.text !== '' ? this.input.text : stt ? await stt.transcribe(concat(this.input.audio), this) : '';
     this.emit({ type: 'transcript', role: 'user', text: userText, final: true });
 
-    const speaker = tts ? openSpeaker(this, tts) : undefined;
+    const last = text[text.length - 1];
+    const speaker = tts?.open(this);
     const say = async (delta: string): Promise<void> => {
       if (delta === '') return;
       if (this.reply.length + delta.length > MAX_REPLY_CHARS) {
-        throw new GraphStop(graphFailure('node_failure', llm?.node, 'memory_limit', `the reply exceeds ${MAX_REPLY_CHARS} characters`));
+        throw new GraphStop(graphFailure('node_failure', last?.node, 'memory_limit', `the reply exceeds ${MAX_REPLY_CHARS} characters`));
       }
       this.reply += delta;
       this.emit({ type: 'transcript', role: 'assistant', text: delta, final: false });
       await speaker?.push(delta);
     };
-    // Without an llm the pipeline speaks what it heard (an stt -> tts echo).
-    if (llm) await this.generate(llm, userText, say);
-    else await say(userText);
+    // Each text node hears the one before it; without any the pipeline speaks what it heard (an stt -> tts echo).
+    let heard = userText;
+    for (const node of text.slice(0, -1)) heard = await this.rewrite(node, heard);
+    if (last) await this.generate(last, heard, say);
+    else await say(heard);
     await speaker?.end();
 
     this.emit({ type: 'transcript', role: 'assistant', text: this.reply, final: true });
@@ -173,37 +186,30 @@ class TurnGraph implements StageScope {
     return { ok: true, generated_ms: this.generatedMs };
   }
 
-  private async transcribe(stage: Stage<SttNode>): Promise<string> {
-    const audio = concat(this.input.audio);
-    const work = this.startWork(stage.node);
-    const inv = this.openInvocation(stage.node);
-    inv.addInput(audio);
-    let text: unknown;
-    try {
-      text = await abortable(
-        invoke(() => stage.impl.transcribe(audio, this.nodeCall(stage.node, this.signal))),
-        this.signal,
-      );
-    } catch (err) {
-      throw this.nodeThrew(inv, err);
-    } finally {
-      work.done();
-    }
-    if (typeof text !== 'string') throw this.protocolError(inv, 'transcript is not a string');
-    inv.addOutput(utf8Bytes(text));
-    this.close(inv, 'ok');
-    return text;
+  /** A text node before the last: its whole output is the next node's input, and none of it is said. */
+  private async rewrite(runner: TextRunner, text: string): Promise<string> {
+    let out = '';
+    await runner.generate(text, this, (delta) => {
+      if (out.length + delta.length > MAX_REPLY_CHARS) {
+        // Settles the run at once: a delta callback cannot throw into the node that streams it.
+        this.fail(graphFailure('node_failure', runner.node, 'memory_limit', `node ${runner.node.id}: its output exceeds ${MAX_REPLY_CHARS} characters`));
+        return;
+      }
+      out += delta;
+    });
+    this.signal.throwIfAborted();
+    return out;
   }
 
   /**
-   * Runs the provider call as a producer into a buffer and reads it here, so
+   * Runs the last text node as a producer into a buffer and reads it here, so
    * the order of everything emitted depends only on the sequence of deltas,
-   * never on how provider and TTS timing interleave.
+   * never on how node and TTS timing interleave.
    */
-  private async generate(stage: Stage<LlmNode>, text: string, say: (delta: string) => Promise<void>): Promise<void> {
+  private async generate(runner: TextRunner, text: string, say: (delta: string) => Promise<void>): Promise<void> {
     const buffer = new DeltaBuffer(this.signal);
-    const producer = callProvider(this, this.providers, stage, text, (delta) => buffer.push(delta)).finally(() => buffer.end());
-    // A provider failure settles the run at once, even while the reader is blocked on credits.
+    const producer = runner.generate(text, this, (delta) => buffer.push(delta)).finally(() => buffer.end());
+    // A node failure settles the run at once, even while the reader is blocked on credits.
     producer.catch((err: unknown) => this.finishFromError(err));
     for (let delta = await buffer.next(); delta !== undefined; delta = await buffer.next()) await say(delta);
     await producer;
@@ -222,9 +228,9 @@ class TurnGraph implements StageScope {
     return { deadline, done: () => deadline.stop() };
   }
 
-  openInvocation(node: Readonly<NodeSpec>): InvocationEvidence {
+  openInvocation(node: Readonly<NodeSpec>, kind?: string): InvocationEvidence {
     this.signal.throwIfAborted();
-    const inv = new InvocationEvidence(node, this.ctx.clock.now());
+    const inv = new InvocationEvidence(node, this.ctx.clock.now(), kind);
     this.open.add(inv);
     return inv;
   }

@@ -18,11 +18,12 @@ export class InvocationEvidence {
   private readonly hash: Hash = createHash('sha256');
   private readonly output: Uint8Array[] = [];
   private outputBytes = 0;
-  private closed = false;
+  private closedWith: string | undefined;
 
   constructor(
     readonly node: Readonly<NodeSpec>,
     private readonly startedAt: number,
+    private readonly kind: string = nodeKindOf(node),
   ) {}
 
   /** Input may arrive in pieces (a TTS fed by a streaming LLM); the hash covers their concatenation. */
@@ -36,13 +37,18 @@ export class InvocationEvidence {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.closedWith !== undefined;
+  }
+
+  /** The outcome it was closed with; undefined while open. */
+  get outcome(): string | undefined {
+    return this.closedWith;
   }
 
   /** The record, once; later calls return undefined so an invocation is never recorded twice. */
   close(outcome: string, now: number): NodeInvocationRecord | undefined {
-    if (this.closed) return undefined;
-    this.closed = true;
+    if (this.closedWith !== undefined) return undefined;
+    this.closedWith = outcome;
     const output = new Uint8Array(this.outputBytes);
     let offset = 0;
     for (const chunk of this.output) {
@@ -52,7 +58,7 @@ export class InvocationEvidence {
     this.output.length = 0;
     return {
       node_id: this.node.id,
-      node_kind: nodeKindOf(this.node),
+      node_kind: this.kind,
       input_sha256: new Uint8Array(this.hash.digest()),
       output,
       outcome,

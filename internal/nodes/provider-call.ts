@@ -4,7 +4,8 @@ import { randomStream } from '../determinism/seeds.js';
 import { abortable, invoke, sleep } from './deadline.js';
 import { utf8Bytes } from './invocation.js';
 import type { LlmCall, LlmNode } from './node.js';
-import { bindingChain, retryDelayMs, retrySameBinding } from './provider-policy.js';
+import type { NodeSpec } from '../plan/types.js';
+import { type BindingStep, bindingChain, retryDelayMs, retrySameBinding } from './provider-policy.js';
 import { GraphStop, type StageScope, graphFailure } from './scope.js';
 import type { Stage } from './stages.js';
 import { PROVIDER_OUTCOMES, type ProviderOutcome } from './types.js';
@@ -33,12 +34,28 @@ export async function callProvider(scope: StageScope, gate: ProviderGate, stage:
   const { node } = stage;
   const chain = bindingChain(node, scope.ctx.plan.providers);
   if (!chain.ok) throw new GraphStop(graphFailure('node_failure', node, 'not_found', `provider binding ${chain.missing} is not in the plan`));
+  await callBindings(scope, gate, { node, steps: chain.steps, implFor: () => stage.impl }, text, onDelta);
+}
+
+/** Which bindings a provider call walks and what answers on each. */
+export interface ProviderRoute {
+  /** The node the call is made for: its budget, config and seeded jitter apply. */
+  readonly node: Readonly<NodeSpec>;
+  readonly steps: readonly BindingStep[];
+  readonly implFor: (binding: BindingStep['binding']) => LlmNode;
+  /** What each attempt's invocation record calls the node (default: the node's own implementation). */
+  readonly evidenceKind?: string;
+}
+
+/** Walks `route.steps`: retries in place while the outcome allows, then the next binding; throws GraphStop when every step failed. */
+export async function callBindings(scope: StageScope, gate: ProviderGate, route: ProviderRoute, text: string, onDelta: (delta: string) => void): Promise<void> {
+  const { node } = route;
   const work = scope.startWork(node);
   const random = randomStream(scope.ctx.seed, `provider_retry:${node.id}`);
   let last: ProviderOutcome = 'unavailable';
   let attempts = 0;
   try {
-    for (const step of chain.steps) {
+    for (const step of route.steps) {
       for (let attempt = 0; attempt <= step.retries; attempt++) {
         if (attempt > 0) {
           const delay = retryDelayMs(attempt - 1, random);
@@ -47,7 +64,7 @@ export async function callProvider(scope: StageScope, gate: ProviderGate, stage:
           await sleep(scope.ctx.clock, delay, scope.signal);
         }
         attempts++;
-        const result = await attemptOnce(scope, gate, stage, step.binding, attempt, text, onDelta);
+        const result = await attemptOnce(scope, gate, route, step.binding, attempt, text, onDelta);
         if (result.outcome === 'ok') return;
         last = result.outcome;
         // Part of the reply is already out; another attempt would say it twice.
@@ -61,7 +78,7 @@ export async function callProvider(scope: StageScope, gate: ProviderGate, stage:
     work.done();
   }
   throw new GraphStop(
-    graphFailure('provider_failure', node, last, `node ${node.id}: provider calls failed (${attempts} attempts over ${chain.steps.length} bindings), last with ${last}`),
+    graphFailure('provider_failure', node, last, `node ${node.id}: provider calls failed (${attempts} attempts over ${route.steps.length} bindings), last with ${last}`),
   );
 }
 
@@ -69,24 +86,26 @@ export async function callProvider(scope: StageScope, gate: ProviderGate, stage:
 async function attemptOnce(
   scope: StageScope,
   gate: ProviderGate,
-  stage: Stage<LlmNode>,
+  route: ProviderRoute,
   binding: LlmCall['binding'],
   attempt: number,
   text: string,
   onDelta: (delta: string) => void,
 ): Promise<{ outcome: ProviderOutcome; streamed: boolean }> {
-  const inv = scope.openInvocation(stage.node);
+  const node = route.node;
+  const impl = route.implFor(binding);
+  const inv = scope.openInvocation(node, route.evidenceKind);
   inv.addInput(utf8Bytes(text));
   if (gate.queue.size >= gate.maxQueued) {
     scope.close(inv, 'overloaded');
-    throw new GraphStop(graphFailure('provider_failure', stage.node, 'overloaded', `the host's provider queue is full (${gate.maxQueued} waiting)`));
+    throw new GraphStop(graphFailure('provider_failure', node, 'overloaded', `the host's provider queue is full (${gate.maxQueued} waiting)`));
   }
   const controller = new AbortController();
   const unlink = link(scope.signal, controller);
   const signal = controller.signal;
   let streamed = false;
   const call: LlmCall = {
-    ...scope.nodeCall(stage.node, signal),
+    ...scope.nodeCall(node, signal),
     binding,
     attempt,
     delta: (delta) => {
@@ -105,7 +124,7 @@ async function attemptOnce(
         const timer = timeoutMs ? clock.setTimer(timeoutMs, () => controller.abort(ATTEMPT_TIMEOUT)) : undefined;
         try {
           return await abortable(
-            invoke(() => stage.impl.generate(text, call)),
+            invoke(() => impl.generate(text, call)),
             signal,
           );
         } finally {

@@ -30,8 +30,8 @@ export interface StageScope {
   readonly signal: AbortSignal;
   /** Starts a node's budget; throws GraphStop when none is left. */
   startWork(node: Readonly<NodeSpec>): NodeWork;
-  /** Opens the evidence of one invocation; throws the stop reason if the run has settled. */
-  openInvocation(node: Readonly<NodeSpec>): InvocationEvidence;
+  /** Opens the evidence of one invocation (`kind`: what the record calls the node, default its implementation); throws the stop reason if the run has settled. */
+  openInvocation(node: Readonly<NodeSpec>, kind?: string): InvocationEvidence;
   /** Records a finished invocation with its outcome. */
   close(inv: InvocationEvidence, outcome: string): void;
   /** A node's throw as node_failure (recorded `execution`); a rejection caused by the run stopping passes through. */

@@ -2,6 +2,7 @@
 import type { Codec } from '../../api/eventabi/kinds.js';
 import type { Clock } from '../determinism/clock.js';
 import type { FrozenPlan } from '../plan/types.js';
+import type { ScriptHistoryEntry } from './script-tier.js';
 
 /** One error taxonomy for every node tier (DESIGN 11). */
 export type NodeErrorCode =
@@ -61,8 +62,24 @@ export interface NodeInvocationRecord {
   duration_ms: number;
 }
 
+/** The session a turn belongs to, as its script nodes see it (DESIGN 11.1). */
+export interface TurnSession {
+  tenant: string;
+  session_id: string;
+  /** The session's lease epoch: baton:state commits are guarded by it. */
+  epoch: number;
+  /** Counts the session's opened turns from 1. */
+  ordinal: number;
+  /** The heard conversation, oldest first, at most the last 32 entries, not including this turn's input. */
+  history: readonly ScriptHistoryEntry[];
+  /** When the session started, on the turn's clock: baton:clock now() counts from here. */
+  started_at_ms: number;
+}
+
 export interface GraphContext {
   plan: FrozenPlan;
+  /** Needed only by script nodes: a plan with one fails `internal` without it. */
+  session?: TurnSession;
   /** The turn seed. */
   seed: number;
   clock: Clock;

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { Metrics } from './metrics.js';
+import type { ScriptObserver } from '../nodes/script-node.js';
+import { createRootLogger } from './logger.js';
+import { Metrics, scriptEvents } from './metrics.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -33,5 +35,42 @@ describe('per-frame counters', () => {
     const text = await metrics.registry.metrics();
     expect(sample(text, 'baton_ingress_events_total{kind="a",encoding="bc"}')).toBe(1);
     expect(sample(text, 'baton_ingress_events_total{kind="ab",encoding="c"}')).toBe(1);
+  });
+});
+
+describe('script node events', () => {
+  test('a refused capability is counted by capability and logged at warn as a security event with node and binding', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const logger = createRootLogger({ level: 'debug', destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const events: ScriptObserver = scriptEvents(metrics, logger);
+    events.securityViolation({ tenant: 't1', node_id: 'bot', capability: 'provider.call', binding: 'other' });
+    events.securityViolation({ tenant: 't1', node_id: 'bot', capability: 'provider.call', binding: 'x' });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'baton_script_security_violations_total{capability="provider.call"}')).toBe(2);
+    expect(lines[0]).toMatchObject({ level: 40, event: 'security', tenant: 't1', node_id: 'bot', capability: 'provider.call', binding: 'other' });
+  });
+
+  test('runs are observed by node kind and outcome, peak memory by node kind only, unknown kinds clamped', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    const events = scriptEvents(metrics, undefined);
+    events.invocation({ node_kind: 'custom', outcome: 'ok', seconds: 0.002, memory_bytes: 3 << 20 });
+    events.invocation({ node_kind: 'llm', outcome: 'timeout', seconds: 1.5 });
+    events.invocation({ node_kind: 'made-up', outcome: 'ok', seconds: 0.001 });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'baton_script_run_seconds_count{node_kind="custom",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'baton_script_run_seconds_count{node_kind="llm",outcome="timeout"}')).toBe(1);
+    expect(sample(text, 'baton_script_run_seconds_count{node_kind="other",outcome="ok"}')).toBe(1);
+    expect(sample(text, 'baton_script_memory_bytes_count{node_kind="custom"}')).toBe(1);
+    expect(text).not.toContain('made-up');
+  });
+
+  test("a script's log line carries its message only under pii, which redaction removes", () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createRootLogger({ level: 'debug', destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    scriptEvents(undefined, logger).scriptLog({ node_id: 'bot', level: 'info', message: 'user said their card number' });
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines[0])).not.toContain('card number');
+    expect(lines[0]).toMatchObject({ event: 'script_log', node_id: 'bot', level: 30 });
   });
 });

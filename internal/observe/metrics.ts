@@ -3,8 +3,13 @@
 // Observation is synchronous counter/histogram updates: it never awaits and
 // never blocks a lane.
 import client from 'prom-client';
+import type { Logger } from './logger.js';
 
 const LATENCY_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Script runs are bounded by node budgets of up to the turn's active budget (30 s by default). */
+const SCRIPT_RUN_BUCKETS_S = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
+/** Up to and past the default 64 MiB per-tenant engine cap. */
+const SCRIPT_MEMORY_BUCKETS_BYTES = [256 * 1024, 1 << 20, 4 << 20, 16 << 20, 32 << 20, 64 << 20, 128 << 20];
 
 export class Metrics {
   readonly registry = new client.Registry();
@@ -117,6 +122,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly scriptRunSeconds = new client.Histogram({
+    name: 'baton_script_run_seconds',
+    help: 'Script node invocation time on the kernel clock, by node kind (llm, custom) and outcome (ok, canceled or the DESIGN 11 code).',
+    labelNames: ['node_kind', 'outcome'] as const,
+    buckets: SCRIPT_RUN_BUCKETS_S,
+    registers: [this.registry],
+  });
+  readonly scriptMemoryBytes = new client.Histogram({
+    name: 'baton_script_memory_bytes',
+    // A tenant label would be unbounded: per-tenant peaks belong in the tier's logs, not in a series per tenant.
+    help: 'Peak engine memory of successful script node invocations, by node kind; not labelled by tenant, which is unbounded.',
+    labelNames: ['node_kind'] as const,
+    buckets: SCRIPT_MEMORY_BUCKETS_BYTES,
+    registers: [this.registry],
+  });
+  readonly scriptSecurityViolations = new client.Counter({
+    name: 'baton_script_security_violations_total',
+    help: 'Host calls refused to a script because its node was not granted the capability, by capability.',
+    labelNames: ['capability'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     // Node's default process metrics keep their standard names (DESIGN 12).
     if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: this.registry });
@@ -129,6 +156,32 @@ export class Metrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+const SCRIPT_NODE_KINDS = new Set(['llm', 'custom']);
+const SCRIPT_CAPABILITIES = new Set(['provider.call', 'state.get', 'state.put', 'clock.now', 'log', 'emit']);
+
+/**
+ * What the node host reports of script nodes (nodes/script-node.ts
+ * ScriptObserver), turned into metrics and log lines. Label values are
+ * clamped to their vocabularies, so a hostile plan or script cannot mint series.
+ */
+export function scriptEvents(metrics: Metrics | undefined, logger: Logger | undefined) {
+  const kindOf = (kind: string) => (SCRIPT_NODE_KINDS.has(kind) ? kind : 'other');
+  return {
+    securityViolation(event: { tenant: string; node_id: string; capability: string; binding: string }): void {
+      metrics?.scriptSecurityViolations.inc({ capability: SCRIPT_CAPABILITIES.has(event.capability) ? event.capability : 'other' });
+      logger?.warn({ event: 'security', tenant: event.tenant, node_id: event.node_id, capability: event.capability, binding: event.binding }, 'script refused a capability its node was not granted');
+    },
+    invocation(event: { node_kind: string; outcome: string; seconds: number; memory_bytes?: number }): void {
+      metrics?.scriptRunSeconds.observe({ node_kind: kindOf(event.node_kind), outcome: event.outcome }, event.seconds);
+      if (event.memory_bytes !== undefined) metrics?.scriptMemoryBytes.observe({ node_kind: kindOf(event.node_kind) }, event.memory_bytes);
+    },
+    scriptLog(event: { node_id: string; level: 'debug' | 'info' | 'warn' | 'error'; message: string }): void {
+      // The script's message may hold anything the user said: only under `pii`.
+      logger?.[event.level]({ event: 'script_log', node_id: event.node_id, pii: { message: event.message } }, 'script log');
+    },
+  };
 }
 
 /** The part of a counter the per-frame paths use. */

@@ -23,16 +23,16 @@ function must<T extends { ok: boolean }>(result: T): T {
 }
 
 const ECHO = 'export default function handle(input) { return input.text; }';
-const SHOUT = "import { squash } from 'lib/text';\nexport default function handle(input) { return squash(input.text).toUpperCase(); }";
+const SHOUT = "import { squash } from 'defaults/text';\nexport default function handle(input) { return squash(input.text).toUpperCase(); }";
 
 describe('the embedded default scripts', () => {
   test('ship a rule-based bot, a redaction node and the module they share, in the scripts_dir layout', () => {
     expect(embeddedScripts().map((s) => [s.kind, s.name])).toEqual([
-      ['module', 'lib/text'],
+      ['module', 'defaults/text'],
       ['node', 'bot/rules'],
       ['node', 'redact/pii'],
     ]);
-    expect(listScripts(locateEmbeddedDir()!).map((s) => s.path)).toEqual(['modules/lib/text.js', 'nodes/bot/rules.js', 'nodes/redact/pii.js']);
+    expect(listScripts(locateEmbeddedDir()!).map((s) => s.path)).toEqual(['modules/defaults/text.js', 'nodes/bot/rules.js', 'nodes/redact/pii.js']);
   });
 
   test.each(embeddedScripts().map((s) => [s.name, s] as const))('%s passes the analysis rules PutScript applies', (_name, script) => {
@@ -40,18 +40,18 @@ describe('the embedded default scripts', () => {
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
   });
 
-  test('every tenant sees them, linked, with the bot and the redactor importing lib/text', () => {
+  test('every tenant sees them, linked, with the bot and the redactor importing defaults/text', () => {
     const store = registry();
     for (const tenant of ['acme', 'globex']) {
-      expect(store.get(tenant, 'bot/rules')).toMatchObject({ tenant, kind: 'node', origin: 'embedded', imports: ['baton:clock', 'baton:state', 'lib/text'] });
-      expect(store.get(tenant, 'redact/pii')?.imports).toEqual(['lib/text']);
-      expect(store.importersOf(tenant, 'lib/text')).toEqual(['bot/rules', 'redact/pii']);
+      expect(store.get(tenant, 'bot/rules')).toMatchObject({ tenant, kind: 'node', origin: 'embedded', imports: ['baton:clock', 'baton:state', 'defaults/text'] });
+      expect(store.get(tenant, 'redact/pii')?.imports).toEqual(['defaults/text']);
+      expect(store.importersOf(tenant, 'defaults/text')).toEqual(['bot/rules', 'redact/pii']);
       expect(store.usage(tenant)).toEqual({ scripts: 0, bytes: 0 });
     }
     const list = store.list('acme');
     expect(list.ok && list.scripts.map((s) => [s.name, s.origin])).toEqual([
       ['bot/rules', 'embedded'],
-      ['lib/text', 'embedded'],
+      ['defaults/text', 'embedded'],
       ['redact/pii', 'embedded'],
     ]);
   });
@@ -119,7 +119,7 @@ describe('layering, lowest first: embedded, directory, PutScript', () => {
     const broken = fromDirectory(store, 'bot/rules', 'export default function handle( {');
     expect(broken.ok || broken.error.code).toBe('invalid_syntax');
     expect(store.get('acme', 'bot/rules')?.source).toBe(ECHO);
-    const unlinked = fromDirectory(store, 'redact/pii', "import { nope } from 'lib/text';\nexport default function h() { return nope(); }");
+    const unlinked = fromDirectory(store, 'redact/pii', "import { nope } from 'defaults/text';\nexport default function h() { return nope(); }");
     expect(unlinked.ok || unlinked.error.code).toBe('unresolved_import');
     expect(store.get('acme', 'redact/pii')?.origin).toBe('embedded');
   });
@@ -128,10 +128,10 @@ describe('layering, lowest first: embedded, directory, PutScript', () => {
     const store = registry();
     // A PutScript node script may import the embedded module.
     must(store.put('acme', { name: 'shout', kind: 'node', source: SHOUT }));
-    // A directory lib/text without squash would break the embedded bot, the redactor and the PutScript node: kept out.
-    const narrower = fromDirectory(store, 'lib/text', 'export function other() { return 1; }', 'module');
+    // A directory defaults/text without squash would break the embedded bot, the redactor and the PutScript node: kept out.
+    const narrower = fromDirectory(store, 'defaults/text', 'export function other() { return 1; }', 'module');
     expect(narrower.ok || narrower.error.code).toBe('in_use');
-    expect(store.get('acme', 'lib/text')?.origin).toBe('embedded');
+    expect(store.get('acme', 'defaults/text')?.origin).toBe('embedded');
     // A directory module others import cannot vanish from under them: its file going away keeps it.
     must(fromDirectory(store, 'lib/extra', 'export const x = 1;', 'module'));
     must(store.put('acme', { name: 'uses-extra', kind: 'node', source: "import { x } from 'lib/extra';\nexport default function h() { return String(x); }" }));
@@ -154,16 +154,16 @@ describe('layering, lowest first: embedded, directory, PutScript', () => {
   test('linkedScript gives the effective entry and its modules with hashes and sources, as the script tier runs them', () => {
     const store = registry();
     const linked = store.linkedScript('acme', 'redact/pii')!;
-    const text = store.get('acme', 'lib/text')!;
+    const text = store.get('acme', 'defaults/text')!;
     const pii = store.get('acme', 'redact/pii')!;
     expect(linked.entry).toBe('redact/pii');
     expect(new Map(linked.sources)).toEqual(
       new Map([
         ['redact/pii', { hash: pii.hash, source: pii.source }],
-        ['lib/text', { hash: text.hash, source: text.source }],
+        ['defaults/text', { hash: text.hash, source: text.source }],
       ]),
     );
-    expect(store.linkedScript('acme', 'lib/text')).toBeUndefined();
+    expect(store.linkedScript('acme', 'defaults/text')).toBeUndefined();
     expect(store.linkedScript('acme', 'absent')).toBeUndefined();
   });
 });
@@ -180,14 +180,14 @@ describe('source retention for frozen plans', () => {
     const { before, old } = replaced(store);
     const pin = store.pin('acme', before.values())!;
     expect(pin).toBeDefined();
-    const oldText = store.get('acme', 'lib/text')!;
-    must(fromDirectory(store, 'lib/text', `${oldText.source}\nexport const EXTRA = 1;`, 'module'));
+    const oldText = store.get('acme', 'defaults/text')!;
+    must(fromDirectory(store, 'defaults/text', `${oldText.source}\nexport const EXTRA = 1;`, 'module'));
     must(store.put('acme', { name: 'bot/rules', kind: 'node', source: ECHO }));
     expect(store.linkedHashes('acme', 'bot/rules')).toEqual(new Map([['bot/rules', sha256(ECHO)]]));
 
     const pinned = store.pinnedScript('acme', 'bot/rules', before)!;
     expect(pinned.sources.get('bot/rules')).toEqual({ hash: old.hash, source: old.source });
-    expect(pinned.sources.get('lib/text')).toEqual({ hash: oldText.hash, source: oldText.source });
+    expect(pinned.sources.get('defaults/text')).toEqual({ hash: oldText.hash, source: oldText.source });
     expect(store.pinnedSources()).toBe(2);
 
     pin.release();

@@ -5,7 +5,7 @@
 // config: bot_name (default "Baton").
 import { now } from 'baton:clock';
 import { get, put } from 'baton:state';
-import { MAX_REPLY_CHARS, capitalize, clip, normalize, squash } from 'lib/text';
+import { MAX_REPLY_CHARS, capitalize, clip, normalize, squash } from 'defaults/text';
 
 export const DEFAULT_BOT_NAME = 'Baton';
 

@@ -2,7 +2,7 @@
 // numbers) in the text it passes on, so later nodes and the reply never carry
 // them. It keeps everything else as it is and calls no host capability.
 // config: min_digits (default 7): the fewest digits a run needs to be masked.
-import { squash } from 'lib/text';
+import { squash } from 'defaults/text';
 
 export const DEFAULT_MIN_DIGITS = 7;
 

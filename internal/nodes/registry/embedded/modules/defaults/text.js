@@ -1,4 +1,4 @@
-// lib/text: small text helpers shared by Baton's embedded node scripts. Pure functions only: no state, no host calls.
+// defaults/text: small text helpers shared by Baton's embedded node scripts. Pure functions only: no state, no host calls.
 
 /** Longest reply the embedded bot gives, so one turn never floods text-to-speech. */
 export const MAX_REPLY_CHARS = 400;

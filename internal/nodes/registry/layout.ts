@@ -49,6 +49,18 @@ export function listScripts(tenantDir: string): LaidOutScript[] {
   return found.sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.kind === 'module' ? -1 : 1));
 }
 
+/** The directories of a tenant's tree that can hold scripts: the tenant directory itself, `nodes/`, `modules/` and every directory below them that exists. */
+export function scriptDirectories(tenantDir: string): string[] {
+  const dirs = [tenantDir];
+  const below = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    dirs.push(dir);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) below(join(dir, entry.name));
+  };
+  for (const kind of ['module', 'node'] as const) below(join(tenantDir, KIND_DIRS[kind]));
+  return dirs;
+}
+
 /** Regular files below `dir`, depth-first; a missing `dir` has none. Symbolic links are not followed out of the tree. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

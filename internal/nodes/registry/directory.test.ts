@@ -7,6 +7,7 @@ import { InlineAnalyzer } from './analyzer.js';
 import { ScriptsDirectory } from './directory.js';
 import { embeddedScripts, scriptPath } from './layout.js';
 import type { ScriptKind } from './names.js';
+import { openScriptSources } from './sources.js';
 import { ScriptRegistry } from './store.js';
 
 interface Line {
@@ -179,5 +180,23 @@ describe('the scripts directory', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     await watcher.idle();
     expect(registry.get('acme', 'app')).toBeUndefined();
+  });
+});
+
+describe('the sources the kernel opens', () => {
+  test('without scripts_dir: the embedded defaults only; with it: the directory loaded before it resolves, and watching stops on close', async () => {
+    const plain = await openScriptSources({ scriptsDir: '', analyzer: new InlineAnalyzer(), logger });
+    expect(plain.directory).toBeUndefined();
+    expect(plain.registry.get('acme', 'bot/rules')?.origin).toBe('embedded');
+    await plain.close();
+
+    write('acme', 'bot/rules', ECHO);
+    const sources = await openScriptSources({ scriptsDir: dir, analyzer: new InlineAnalyzer(), logger, debounceMs: 30 });
+    watched = sources.directory;
+    expect(sources.registry.get('acme', 'bot/rules')).toMatchObject({ origin: 'directory', source: ECHO });
+    await sources.close();
+    write('acme', 'bot/rules', UPPER);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(sources.registry.get('acme', 'bot/rules')?.source).toBe(ECHO);
   });
 });

@@ -8,6 +8,7 @@ import { ConfigError, configHelp, loadConfig } from '../internal/config/config.j
 import { Kernel } from '../internal/kernel/kernel.js';
 import { runDemo } from './demo.js';
 import { runMediaStreamsDemo } from './demo-media-streams.js';
+import { runScripts } from './scripts.js';
 
 /** Where `serve` leaves a generated dev key for `baton demo` on the same machine (owner-only). */
 const DEV_KEY_FILE = '.baton/dev-key';
@@ -21,6 +22,9 @@ commands:
             BATON_DEV_KEY or the key a local \`baton serve\` generated;
             --media-streams: a Twilio-style telephony gateway on /v1/media-streams
             instead of the native protocol [--pipeline NAME] (default demo)
+  scripts   extract DIR [--tenant NAME]: write the embedded default scripts under
+            DIR/<tenant>/ in the scripts_dir layout (default tenant dev); existing
+            files are kept and listed
   help      show this text and the serve options
 
 serve options (flag > env > file > default):
@@ -111,6 +115,12 @@ async function main(args: string[]): Promise<number> {
       return serve(rest);
     case 'demo':
       return demo(rest);
+    case 'scripts':
+      return runScripts(
+        rest,
+        (line) => process.stdout.write(`${line}\n`),
+        (line) => process.stderr.write(`${line}\n`),
+      );
     case undefined:
     case 'help':
     case '--help':

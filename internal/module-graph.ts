@@ -26,7 +26,7 @@ function rule(owns: string, imports: readonly string[], privateDirs?: readonly s
  * it is listed here itself.
  */
 export const MODULE_GRAPH = Object.freeze({
-  cmd: rule('the command line: serve, demo and the clients that drive a running kernel', ['kernel', 'config', 'nodes', 'api/eventabi']),
+  cmd: rule('the command line: serve, demo and the clients that drive a running kernel', ['kernel', 'config', 'nodes', 'nodes/registry', 'api/eventabi']),
   kernel: rule('the composition root: builds one kernel process from config, starts, drains and stops it', [
     'transport/operator', 'transport', 'control', 'session', 'tenancy', 'nodes', 'nodes/registry', 'ingress', 'plan', 'lanes',
     'authority', 'admission', 'config', 'observe', 'observe/timeline', 'determinism', 'api/eventabi',

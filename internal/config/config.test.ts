@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { type BatonConfig, ConfigError, configHelp, DEFAULT_CONFIG, type LoadOptions, loadConfig } from './config.js';
-import { KEY_NAMES } from './keys.js';
+import { KEY_NAMES, scriptWorkerCount } from './keys.js';
 import { closest } from './suggest.js';
 
 const KEY_A = 'tenant-a-key-0123456789';
@@ -439,6 +439,35 @@ describe('tenants', () => {
       `tenants in ${file}: entry 3 ('c') needs a key string`,
     ]);
     expect(problemsOf({ argv: ['--config', write('s.yaml', 'tenants: 5')] })[0]).toMatch(/must be 'name:key,\.\.\.', a list of \{name, key\} or a map/);
+  });
+});
+
+describe('scripts', () => {
+  test('the script keys default to no directory, a 64 MiB cap, automatic workers, a queue of 64 and 256 cached compilations', () => {
+    expect(DEFAULT_CONFIG).toMatchObject({ scripts_dir: '', script_memory_bytes: 64 * 1_048_576, script_workers: 0, script_queue: 64, script_cache_entries: 256 });
+  });
+
+  test('scripts_dir is taken from cwd and must be an existing directory: a missing one is a typo, never created', () => {
+    mkdirSync(join(dir, 'scripts'));
+    expect(load({ argv: ['--scripts-dir', 'scripts'] }).config.scripts_dir).toBe(join(dir, 'scripts'));
+    expect(problemsOf({ argv: ['--scripts-dir', 'absent'] })).toEqual([`--scripts-dir: directory not found: ${join(dir, 'absent')}`]);
+    write('file.js', '');
+    expect(problemsOf({ env: { BATON_SCRIPTS_DIR: 'file.js' } })).toEqual([`BATON_SCRIPTS_DIR: ${join(dir, 'file.js')} is not a directory`]);
+  });
+
+  test.each([
+    ['--script-memory-bytes', '1048576', 'must be an integer from 4194304 to 2147483648'],
+    ['--script-workers', '-1', 'must be an integer from 0 to 256'],
+    ['--script-queue', '0', 'must be an integer from 1 to 100000'],
+    ['--script-cache-entries', '100001', 'must be an integer from 1 to 100000'],
+  ])('%s %s is out of range', (flag, value, message) => {
+    expect(problemsOf({ argv: [flag, value] })).toEqual([`${flag}: ${message}, got '${value}'`]);
+  });
+
+  test('script workers: automatic is min(2, cores - 1), at least 1; a configured count never takes the last core', () => {
+    expect([1, 2, 3, 8].map((cores) => scriptWorkerCount(0, cores))).toEqual([1, 1, 2, 2]);
+    expect([1, 2, 3, 8].map((cores) => scriptWorkerCount(4, cores))).toEqual([1, 1, 2, 4]);
+    expect(load({ argv: ['--script-workers', '3'] }).config.script_workers).toBe(3);
   });
 });
 

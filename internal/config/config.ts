@@ -53,6 +53,16 @@ export interface BatonConfig {
   tenant_seed: string;
   /** Deadline given to gRPC calls that set none. */
   grpc_max_deadline_ms: number;
+  /** Absolute once loaded; empty: no scripts directory. */
+  scripts_dir: string;
+  /** Hard cap of one tenant's script engine memory. */
+  script_memory_bytes: number;
+  /** 0: automatic (see scriptWorkerCount). */
+  script_workers: number;
+  /** Invocations waiting for a worker, per pool. */
+  script_queue: number;
+  /** Compiled scripts kept per tenant. */
+  script_cache_entries: number;
 }
 
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
@@ -135,6 +145,18 @@ function fileProblem(path: string): string | undefined {
   }
 }
 
+/** A scripts directory that is missing is a typo far more often than a wish for an empty one, so it is never created. */
+function directoryProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isDirectory()) return `${path} is not a directory`;
+    accessSync(path, constants.R_OK | constants.X_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `directory not found: ${path}` : `cannot read ${path} (${code ?? (err as Error).message})`;
+  }
+}
+
 /** Rules that involve more than one key or the file system; run on the merged values. */
 function crossChecks(config: BatonConfig, origins: Record<ConfigKey, string>): string[] {
   const problems: string[] = [];
@@ -147,6 +169,10 @@ function crossChecks(config: BatonConfig, origins: Record<ConfigKey, string>): s
     if (config[key] === '') continue;
     const problem = fileProblem(config[key]);
     if (problem !== undefined) problems.push(`${origins[key]}: ${problem}`);
+  }
+  if (config.scripts_dir !== '') {
+    const problem = directoryProblem(config.scripts_dir);
+    if (problem !== undefined) problems.push(`${origins.scripts_dir}: ${problem}`);
   }
   // Keys are looked up by value: two tenants sharing one would authenticate as whichever was registered last.
   const owners = new Map<string, string>([[config.dev_key, DEV_TENANT]]);

@@ -72,7 +72,32 @@ export const KEYS: KeyTable = {
   tls_key: { default: '', rule: path({ allowEmpty: true }), shownDefault: '(none)', meaning: 'TLS private key file (PEM); set with tls_cert' },
   tenant_seed: { default: 'baton', rule: text('TEXT', { maxLength: 256 }), meaning: 'mixed into every session seed' },
   grpc_max_deadline_ms: { default: 30_000, rule: duration(), meaning: 'deadline given to gRPC calls that set none' },
+  scripts_dir: {
+    default: '',
+    rule: path({ allowEmpty: true }),
+    shownDefault: '(none)',
+    meaning: 'watched directory of tenant scripts (<dir>/<tenant>/nodes/<name>.js, <dir>/<tenant>/modules/<name>.js); must exist when set',
+  },
+  script_memory_bytes: {
+    default: 64 * 1_048_576,
+    rule: integer('BYTES', 4 * 1_048_576, 2048 * 1_048_576),
+    meaning: "hard cap of one tenant's script engine memory (4 MiB to 2 GiB)",
+  },
+  script_workers: {
+    default: 0,
+    rule: integer('N', 0, 256),
+    shownDefault: '0 (auto)',
+    meaning: 'worker threads running scripts; 0 picks min(2, cores - 1), at least 1; never more than cores - 1 (or 1)',
+  },
+  script_queue: { default: 64, rule: count(100_000), meaning: 'script invocations waiting for a worker before a call is refused as overloaded' },
+  script_cache_entries: { default: 256, rule: count(100_000), meaning: 'compiled scripts kept per tenant (least recently used dropped first)' },
 };
+
+/** Script workers for `configured` (0: automatic) on a machine with `cores`: never the kernel's core, never none. */
+export function scriptWorkerCount(configured: number, cores: number): number {
+  const most = Math.max(1, cores - 1);
+  return configured === 0 ? Math.min(2, most) : Math.min(configured, most);
+}
 
 export const KEY_NAMES = Object.keys(KEYS) as ConfigKey[];
 

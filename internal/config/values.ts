@@ -175,7 +175,7 @@ export function wsBaseUrl(): ValueRule<string> {
   };
 }
 
-const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** The tenant whose key is `dev_key`; redefining it in `tenants` would give it two keys from two places. */
 export const DEV_TENANT = 'dev';
 

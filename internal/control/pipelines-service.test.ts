@@ -240,7 +240,7 @@ describe('PublishPipeline', () => {
 
   test('the names of embedded pipelines are reserved: PERMISSION_DENIED, and every tenant keeps the embedded one', async () => {
     world();
-    for (const name of ['demo', 'voice']) {
+    for (const name of ['demo', 'voice', 'scripted']) {
       expect(failure(await publish(bot('mine', name)))).toEqual({
         code: 'PERMISSION_DENIED',
         details: `name: "${name}" is an embedded pipeline's name, which tenants cannot publish over`,
@@ -325,7 +325,7 @@ describe('ListPipelines', () => {
     value(await publish(bot('a', 'alpha')));
     value(await publish(bot('b', 'alpha')));
     const listed = value(await rpc('ListPipelines', {}));
-    expect(listed.pipelines.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['alpha@2', 'demo@1', 'voice@1', 'zeta@1']);
+    expect(listed.pipelines.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['alpha@2', 'demo@1', 'scripted@1', 'voice@1', 'zeta@1']);
     expect(listed.next_page_token).toBe('');
   });
 
@@ -339,8 +339,8 @@ describe('ListPipelines', () => {
       seen.push(...page.pipelines.map((p: { name: string }) => p.name));
       token = page.next_page_token;
     } while (token !== '');
-    expect(seen).toHaveLength(512);
-    expect(new Set(seen).size).toBe(512);
+    expect(seen).toHaveLength(513);
+    expect(new Set(seen).size).toBe(513);
     expect(value(await rpc('ListPipelines', { page_size: 100_000 })).pipelines).toHaveLength(500);
     expect(value(await rpc('ListPipelines', {})).pipelines).toHaveLength(50);
     expect(failure(await rpc('ListPipelines', { page_token: 'not-a-token' }))).toEqual({ code: 'INVALID_ARGUMENT', details: 'page_token: not a token this server issued' });
@@ -352,7 +352,7 @@ describe('tenancy and credentials', () => {
     world();
     value(await publish(bot('secret', 'private')));
     expect(failure(await rpc('GetPipeline', { name: 'private' }, { key: OTHER_KEY }))).toEqual({ code: 'NOT_FOUND', details: 'no pipeline "private"' });
-    expect(value(await rpc('ListPipelines', {}, { key: OTHER_KEY })).pipelines.map((p: { name: string }) => p.name)).toEqual(['demo', 'voice']);
+    expect(value(await rpc('ListPipelines', {}, { key: OTHER_KEY })).pipelines.map((p: { name: string }) => p.name)).toEqual(['demo', 'scripted', 'voice']);
     expect(value(await publish(bot('theirs', 'private'), OTHER_KEY)).version).toBe('1');
     expect(value(await rpc('GetPipeline', { name: 'private' })).spec.nodes[1].config).toEqual({ reply: 'secret' });
   });

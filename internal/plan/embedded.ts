@@ -45,4 +45,28 @@ export const VOICE_PIPELINE: PipelineSpec = {
   turn_detection: 'node',
 };
 
-export const EMBEDDED_PIPELINES: readonly PipelineSpec[] = deepFreeze([DEMO_PIPELINE, VOICE_PIPELINE]);
+/**
+ * `scripted`: mock STT -> `redact/pii` -> `bot/rules` -> mock TTS, the
+ * embedded default scripts (internal/nodes/registry/embedded/) as text
+ * nodes: digit runs and e-mail addresses are masked before the bot sees
+ * them. Turns come from the gateway, as in `demo`. A tenant that overrides
+ * either script (scripts directory or PutScript) changes what this runs.
+ */
+export const SCRIPTED_PIPELINE: PipelineSpec = {
+  name: 'scripted',
+  description: 'Mock STT, the redact/pii and bot/rules embedded scripts, mock TTS. Turns come from the gateway (speech.stopped, turn.request).',
+  nodes: [
+    { id: 'stt', kind: 'stt', builtin: 'mock_stt' },
+    { id: 'redact', kind: 'custom', script: 'redact/pii' },
+    { id: 'bot', kind: 'llm', script: 'bot/rules' },
+    { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
+  ],
+  edges: [
+    { from: 'stt', to: 'redact' },
+    { from: 'redact', to: 'bot' },
+    { from: 'bot', to: 'tts' },
+  ],
+  turn_detection: 'gateway',
+};
+
+export const EMBEDDED_PIPELINES: readonly PipelineSpec[] = deepFreeze([DEMO_PIPELINE, VOICE_PIPELINE, SCRIPTED_PIPELINE]);

@@ -98,7 +98,7 @@ describe('pipeline registry', () => {
       const registry = new PipelineRegistry();
       published(registry, 'acme', pipeline('secret'));
       expect(registry.get('globex', 'secret')).toBeUndefined();
-      expect(page(registry.list('globex')).names).toEqual(['demo', 'voice']);
+      expect(page(registry.list('globex')).names).toEqual(['demo', 'scripted', 'voice']);
     });
 
     test('embedded pipelines are visible to every tenant as version "1"', () => {
@@ -141,7 +141,7 @@ describe('pipeline registry', () => {
       published(registry, 't', pipeline('alpha', 'a'));
       published(registry, 't', pipeline('alpha', 'b'));
       const result = registry.list('t');
-      expect(result.ok && result.pipelines.map((p) => `${p.name}@${p.version}`)).toEqual(['alpha@2', 'demo@1', 'voice@1', 'zeta@1']);
+      expect(result.ok && result.pipelines.map((p) => `${p.name}@${p.version}`)).toEqual(['alpha@2', 'demo@1', 'scripted@1', 'voice@1', 'zeta@1']);
       expect(result.ok && result.next_page_token).toBe('');
     });
 

@@ -95,6 +95,7 @@ describe('gRPC Pipelines and Scripts with a Python grpcio client against a real 
     expect(seen.list).toEqual([
       ['demo', '1'],
       ['greeter', '1'],
+      ['scripted', '1'],
       ['voice', '1'],
     ]);
   });
@@ -116,7 +117,7 @@ describe('gRPC Pipelines and Scripts with a Python grpcio client against a real 
   });
 
   test('another tenant neither sees nor opens the pipeline; calls without a key are UNAUTHENTICATED; a passed deadline is DEADLINE_EXCEEDED', () => {
-    expect(seen.other_tenant).toEqual({ get: 'NOT_FOUND', open: 'NOT_FOUND', list: ['demo', 'voice'] });
+    expect(seen.other_tenant).toEqual({ get: 'NOT_FOUND', open: 'NOT_FOUND', list: ['demo', 'scripted', 'voice'] });
     expect(seen.unauthenticated).toEqual({ publish: 'UNAUTHENTICATED', get: 'UNAUTHENTICATED', list: 'UNAUTHENTICATED' });
     expect(seen.deadline).toBe('DEADLINE_EXCEEDED');
   });

@@ -1,4 +1,4 @@
-// Properties of the script registry: analysis of any input ends in a result, never an exception; and whatever sequence of puts and deletes runs, the store stays linked, acyclic, within its depth and caps, and a refusal changes nothing.
+// Properties of the script registry: analysis of any input ends in a result, never an exception; and whatever sequence of puts, deletes and scripts-directory changes runs, the store stays linked, acyclic, within its depth and caps, each name shows its highest layer, and a refusal changes nothing.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -162,18 +162,22 @@ function snapshot(store: ScriptRegistry): string {
   if (!listed.ok) throw new Error(listed.problem);
   return JSON.stringify({
     usage: store.usage('t'),
-    scripts: listed.scripts.map((s) => [s.name, s.kind, s.hash, [...s.exports], store.importersOf('t', s.name)]),
+    directory: store.directoryNames('t'),
+    scripts: listed.scripts.map((s) => [s.name, s.kind, s.hash, s.origin, [...s.exports], store.importersOf('t', s.name)]),
   });
 }
 
-function checkInvariants(store: ScriptRegistry, depthLimit: number, scriptCap: number): void {
+/** `layered`: the store has embedded and directory scripts too, which the caps and usage do not count. */
+function checkInvariants(store: ScriptRegistry, depthLimit: number, scriptCap: number, layered = false): void {
   const listed = store.list('t', { page_size: 500 });
   if (!listed.ok) throw new Error(listed.problem);
   const byName = new Map(listed.scripts.map((s) => [s.name, s]));
-  expect(byName.size).toBeLessThanOrEqual(scriptCap);
+  const puts = listed.scripts.filter((s) => s.origin === 'put');
+  if (!layered) expect(puts.length).toBe(byName.size);
+  expect(puts.length).toBeLessThanOrEqual(scriptCap);
   let bytes = 0;
+  for (const script of puts) bytes += Buffer.byteLength(script.source);
   for (const script of byName.values()) {
-    bytes += Buffer.byteLength(script.source);
     expect(script.hash).toBe(createHash('sha256').update(script.source).digest('hex'));
     for (const ref of script.analysis.imports) {
       if (isReservedSpecifier(ref.specifier)) continue;
@@ -185,7 +189,7 @@ function checkInvariants(store: ScriptRegistry, depthLimit: number, scriptCap: n
     if (script.kind === 'node') expect(script.exports.get('default')).toBe('function');
     for (const importer of store.importersOf('t', script.name)) expect(byName.get(importer)?.imports).toContain(script.name);
   }
-  expect(store.usage('t')).toEqual({ scripts: byName.size, bytes });
+  expect(store.usage('t')).toEqual({ scripts: puts.length, bytes });
   // Acyclic, and no chain longer than the limit.
   const depth = new Map<string, number>();
   const visiting = new Set<string>();
@@ -235,6 +239,67 @@ describe('the script store under any sequence of puts and deletes', () => {
         }
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+type LayeredOp = Op | { t: 'file'; spec: ScriptSpec } | { t: 'unfile'; name: string };
+
+const layeredOp: fc.Arbitrary<LayeredOp> = fc.oneof(
+  { weight: 3, arbitrary: op },
+  { weight: 2, arbitrary: scriptSpec.map((spec) => ({ t: 'file' as const, spec })) },
+  { weight: 1, arbitrary: fc.constantFrom(...NAMES).map((name) => ({ t: 'unfile' as const, name })) },
+);
+
+describe('the layered store under any sequence of puts, deletes and directory changes', () => {
+  test('stays linked, acyclic and within depth; a refusal changes nothing; each name shows its highest layer and falls back one layer at a time', () => {
+    const depthLimit = 2;
+    const scriptCap = 5;
+    // Two embedded modules every importer can lean on.
+    const embedded = NAMES.slice(0, 2).map((name) => ({ name, kind: 'module' as const, source: sourceOf({ name, kind: 'module', imports: [], exports: [...EXPORTS], defaultExport: 'function' }) }));
+    const embeddedNames = new Set<string>(embedded.map((e) => e.name));
+    fc.assert(
+      fc.property(fc.array(layeredOp, { minLength: 1, maxLength: 60 }), (ops) => {
+        const store = new ScriptRegistry({ importDepth: depthLimit, scriptsPerTenant: scriptCap }, { embedded });
+        for (const step of ops) {
+          const before = snapshot(store);
+          const name = step.t === 'put' || step.t === 'file' ? step.spec.name : step.name;
+          const shadowed = store.get('t', name)?.origin === 'put';
+          let result: { ok: boolean; error?: { code: string } };
+          if (step.t === 'put') {
+            const source = sourceOf(step.spec);
+            result = store.put('t', { name, kind: step.spec.kind, source });
+            if (result.ok) expect(store.get('t', name)).toMatchObject({ origin: 'put', source });
+          } else if (step.t === 'file') {
+            const source = sourceOf(step.spec);
+            const put = store.putDirectory('t', name, step.spec.kind, source, analyzeScript(step.spec.kind, source));
+            result = put;
+            if (put.ok) {
+              expect(put.effective).toBe(!shadowed);
+              if (put.effective) expect(store.get('t', name)).toMatchObject({ origin: 'directory', source });
+            }
+          } else if (step.t === 'delete') {
+            result = store.delete('t', name);
+            if (result.ok) {
+              // One layer down: the directory version, else the embedded default, else nothing.
+              const below = store.directoryNames('t').includes(name) ? 'directory' : embeddedNames.has(name) ? 'embedded' : undefined;
+              expect(store.get('t', name)?.origin).toBe(below);
+            }
+          } else {
+            const held = store.directoryNames('t').includes(name);
+            const removed = store.removeDirectory('t', name);
+            result = removed;
+            if (removed.ok) {
+              expect(store.directoryNames('t')).not.toContain(name);
+              if (held && !shadowed) expect(store.get('t', name)?.origin).toBe(embeddedNames.has(name) ? 'embedded' : undefined);
+            }
+          }
+          // A change that is shadowed by a PutScript version changes what is kept for later, not what is effective.
+          if (!result.ok) expect(snapshot(store)).toBe(before);
+          checkInvariants(store, depthLimit, scriptCap, true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

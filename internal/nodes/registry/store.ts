@@ -1,4 +1,4 @@
-// The script registry: node scripts and modules per (tenant, name), validated and linked when they are put, so every stored script always resolves. It never executes a script and never grows without a cap.
+// The script registry: node scripts and modules per (tenant, name) from three layers, lowest first: embedded defaults, the scripts directory, PutScript (DESIGN 11.1). Every layer's scripts are validated and linked before they take effect, so every effective script always resolves, and the sources a live plan pins stay readable by hash. It never executes a script and never grows without a cap.
 import { createHash } from 'node:crypto';
 import { decodePageToken, encodePageToken } from '../../paging/page-token.js';
 import { type AnalysisResult, analyzeScript, type ExportShape, type ScriptAnalysis } from './analyze.js';
@@ -6,6 +6,9 @@ import { capProblems, checkSource, type ScriptProblem, type ScriptProblemCode } 
 import { RESERVED_MODULES, SCRIPT_KINDS, SCRIPT_LIMITS, SCRIPT_NAME_PATTERN, type ScriptKind, type ScriptLimits, isReservedSpecifier, scriptNameProblems } from './names.js';
 
 export type ExportKind = 'function' | 'constant';
+
+/** Which layer an effective script comes from; a higher one shadows the same name in the lower ones. */
+export type ScriptOrigin = 'embedded' | 'directory' | 'put';
 
 export interface StoredScript {
   readonly tenant: string;
@@ -20,6 +23,7 @@ export interface StoredScript {
   /** Its exports with re-exports settled through the modules they come from. */
   readonly exports: ReadonlyMap<string, ExportKind>;
   readonly analysis: ScriptAnalysis;
+  readonly origin: ScriptOrigin;
 }
 
 export interface PutRequest {
@@ -46,20 +50,70 @@ export interface ScriptListRequest {
 
 export type ScriptListResult = { ok: true; scripts: StoredScript[]; next_page_token: string } | { ok: false; problem: string };
 
+/** A change from the scripts directory: `effective` is false when a PutScript version shadows the name (the file is kept for when it is deleted). */
+export type DirectoryResult = { ok: true; effective: boolean } | { ok: false; error: ScriptError };
+
+/** The shape of `LinkedScript` (nodes/script-tier.ts): a node script and every module it imports, each pinned by content hash. */
+export interface LinkedSources {
+  readonly tenant: string;
+  readonly entry: string;
+  readonly sources: ReadonlyMap<string, { readonly hash: string; readonly source: string }>;
+}
+
+/** Keeps the sources a frozen plan pins readable by hash until released (once; a second release does nothing). */
+export interface ScriptPin {
+  release(): void;
+}
+
+export interface RegistryLayers {
+  /** The embedded defaults every tenant sees under its own scripts (layout.ts `embeddedScripts()` in the kernel); default none. */
+  embedded?: readonly { readonly name: string; readonly kind: ScriptKind; readonly source: string }[];
+}
+
+/** A version of a script some layer offers, analysed and hashed but not yet linked. */
+interface Candidate {
+  readonly kind: ScriptKind;
+  readonly source: string;
+  readonly hash: string;
+  readonly analysis: ScriptAnalysis;
+  readonly origin: ScriptOrigin;
+}
+
+/** What `prepare` checked and `commit` applies: the new effective script (none: the name goes away) and the importers relinked to it. */
+interface Prepared {
+  readonly script: StoredScript | undefined;
+  readonly relinked: ReadonlyMap<string, StoredScript>;
+}
+
 /** One tenant's scripts and who imports whom; the index is kept in step with every put and delete. */
 interface TenantScripts {
+  /** The effective script of each name: the highest layer's version that linked. */
   readonly byName: Map<string, StoredScript>;
   /** Module name -> names of the scripts that import it. */
   readonly importers: Map<string, Set<string>>;
+  /** The last good version of each scripts-directory file, effective or shadowed by a PutScript version. */
+  readonly directory: Map<string, Candidate>;
+  /** PutScript scripts and their source bytes: only they count against the tenant's caps. */
+  puts: number;
   bytes: number;
 }
 
 export class ScriptRegistry {
   private readonly tenants = new Map<string, TenantScripts>();
+  private readonly embedded = new Map<string, Candidate>();
+  /** tenant -> hash -> a source some frozen plan still pins, with how many pins hold it. */
+  private readonly pinned = new Map<string, Map<string, { readonly source: string; refs: number }>>();
   readonly limits: Readonly<ScriptLimits>;
 
-  constructor(limits: Partial<ScriptLimits> = {}) {
+  /** Throws when an embedded default does not pass analysis or linking: that is a broken build, never a tenant's mistake. */
+  constructor(limits: Partial<ScriptLimits> = {}, layers: RegistryLayers = {}) {
     this.limits = Object.freeze({ ...SCRIPT_LIMITS, ...limits });
+    for (const script of layers.embedded ?? []) {
+      const analysis = analyzeScript(script.kind, script.source, this.limits);
+      if (!analysis.ok) throw new Error(`embedded script ${JSON.stringify(script.name)} is invalid: ${analysis.problems.map((p) => p.message).join('; ')}`);
+      this.embedded.set(script.name, candidate(script.kind, script.source, analysis.analysis, 'embedded'));
+    }
+    this.seed('');
   }
 
   /**
@@ -82,7 +136,7 @@ export class ScriptRegistry {
     if (!kindOk) problems.push({ code: 'invalid_kind', message: `kind: must be one of ${SCRIPT_KINDS.join(', ')}` });
     const space = this.space(tenant);
     const existing = problems.length === 0 ? space.byName.get(request.name as string) : undefined;
-    if (existing && existing.kind === kind && existing.source === request.source) return { ok: true, script: existing, created: false };
+    if (existing && existing.origin === 'put' && existing.kind === kind && existing.source === request.source) return { ok: true, script: existing, created: false };
 
     // A bad name or kind does not hide what is wrong with the source: every problem is reported at once.
     const analysis = kindOk ? (analyzed ?? analyzeScript(kind, request.source, this.limits)) : { ok: false as const, problems: checkSource(request.source, this.limits.sourceBytes) };
@@ -97,41 +151,78 @@ export class ScriptRegistry {
     const scriptKind = kind as ScriptKind;
     const source = request.source as string;
 
-    const linked = this.link(name, analysis.analysis, (specifier) => this.exportsOf(space, specifier));
-    if (linked.problems.length > 0) return refuse(capProblems(linked.problems, this.limits.problems));
-    const structure = this.checkGraph(space, name, analysis.analysis);
-    if (structure) return refuse([structure]);
+    const prepared = this.prepare(space, tenant, name, candidate(scriptKind, source, analysis.analysis, 'put'));
+    if (!prepared.ok) return refuse(prepared.problems);
 
-    const relinked = existing ? this.relinkImporters(space, name, scriptKind, linked.exports) : { scripts: new Map<string, StoredScript>(), problems: [] };
-    if (relinked.problems.length > 0) return refuse(capProblems(relinked.problems, this.limits.problems));
-
+    // Only PutScript versions count: the embedded and directory layers are the operator's, not the tenant's.
+    const replacesPut = existing?.origin === 'put';
     const bytes = Buffer.byteLength(source, 'utf8');
-    if (!existing && space.byName.size >= this.limits.scriptsPerTenant) {
-      return refuse([{ code: 'quota_exceeded', message: `tenant already has ${space.byName.size} scripts, the most it may keep` }]);
+    if (!replacesPut && space.puts >= this.limits.scriptsPerTenant) {
+      return refuse([{ code: 'quota_exceeded', message: `tenant already has ${space.puts} scripts, the most it may keep` }]);
     }
-    const after = space.bytes - (existing?.bytes ?? 0) + bytes;
+    const after = space.bytes - (replacesPut ? existing.bytes : 0) + bytes;
     if (after > this.limits.bytesPerTenant) {
       return refuse([{ code: 'quota_exceeded', message: `tenant scripts would take ${after} bytes, more than its cap of ${this.limits.bytesPerTenant}` }]);
     }
 
-    const script: StoredScript = Object.freeze({
-      tenant,
-      name,
-      kind: scriptKind,
-      source,
-      hash: createHash('sha256').update(source, 'utf8').digest('hex'),
-      bytes,
-      imports: Object.freeze([...analysis.analysis.specifiers]),
-      exports: linked.exports,
-      analysis: analysis.analysis,
-    });
-    if (existing) this.unindex(space, existing);
-    space.byName.set(name, script);
-    this.index(space, script);
-    for (const [importer, updated] of relinked.scripts) space.byName.set(importer, updated);
+    this.commit(space, name, prepared.value);
+    if (!replacesPut) space.puts += 1;
     space.bytes = after;
     this.tenants.set(tenant, space);
-    return { ok: true, script, created: true };
+    return { ok: true, script: prepared.value.script!, created: true };
+  }
+
+  /**
+   * A scripts-directory file's content, analysed by the caller (on the
+   * worker analyzer). It takes effect unless a PutScript version shadows the
+   * name; a refusal (a bad edit) changes nothing, so the last good version,
+   * or the embedded default, stays effective.
+   */
+  putDirectory(tenant: string, name: string, kind: ScriptKind, source: string, analyzed: AnalysisResult): DirectoryResult {
+    const nameProblems = scriptNameProblems(name, this.limits.nameChars);
+    if (nameProblems.length > 0) return refuse(nameProblems.map((message) => ({ code: 'invalid_name' as const, message })));
+    if (!analyzed.ok) return refuse(capProblems(analyzed.problems, this.limits.problems));
+    if (analyzed.analysis.kind !== kind) return refuse([{ code: 'invalid_kind', message: `the analysis given is of a ${analyzed.analysis.kind}, not a ${kind}` }]);
+    const space = this.space(tenant);
+    const next = candidate(kind, source, analyzed.analysis, 'directory');
+    const effective = space.byName.get(name);
+    if (effective?.origin === 'put') {
+      // Linked when the PutScript version is deleted, against the scripts as they are then.
+      space.directory.set(name, next);
+      this.tenants.set(tenant, space);
+      return { ok: true, effective: false };
+    }
+    if (effective?.origin === 'directory' && effective.kind === kind && effective.source === source) return { ok: true, effective: true };
+    const prepared = this.prepare(space, tenant, name, next);
+    if (!prepared.ok) return refuse(prepared.problems);
+    this.commit(space, name, prepared.value);
+    space.directory.set(name, next);
+    this.tenants.set(tenant, space);
+    return { ok: true, effective: true };
+  }
+
+  /**
+   * A scripts-directory file is gone: the name falls back to its embedded
+   * default, or to nothing. Refused (the file's last version stays effective)
+   * when that would break a script that imports it.
+   */
+  removeDirectory(tenant: string, name: string): DirectoryResult {
+    const space = this.view(tenant);
+    if (!space?.directory.has(name)) return { ok: true, effective: false };
+    if (space.byName.get(name)?.origin === 'put') {
+      space.directory.delete(name);
+      return { ok: true, effective: false };
+    }
+    const prepared = this.prepare(space, tenant, name, this.embedded.get(name));
+    if (!prepared.ok) return refuse(prepared.problems);
+    this.commit(space, name, prepared.value);
+    space.directory.delete(name);
+    return { ok: true, effective: true };
+  }
+
+  /** Names of the tenant's scripts-directory files the registry holds a good version of, sorted. */
+  directoryNames(tenant: string): string[] {
+    return [...(this.tenants.get(tenant)?.directory.keys() ?? [])].sort();
   }
 
   /**
@@ -142,11 +233,12 @@ export class ScriptRegistry {
   needsAnalysis(tenant: string, request: PutRequest): boolean {
     if (!isScriptKind(request.kind) || typeof request.source !== 'string') return false;
     const existing = typeof request.name === 'string' ? this.get(tenant, request.name) : undefined;
-    return !(existing && existing.kind === request.kind && existing.source === request.source);
+    return !(existing && existing.origin === 'put' && existing.kind === request.kind && existing.source === request.source);
   }
 
+  /** The effective script of the name: its PutScript version, else its scripts-directory file, else its embedded default. */
   get(tenant: string, name: string): StoredScript | undefined {
-    return this.tenants.get(tenant)?.byName.get(name);
+    return this.view(tenant)?.byName.get(name);
   }
 
   /** The lower-case hex SHA-256 of a stored script's source, what `ScriptVersion.hash` is. */
@@ -161,7 +253,7 @@ export class ScriptRegistry {
    * Undefined when the tenant has no node script of that name.
    */
   linkedHashes(tenant: string, name: string): ReadonlyMap<string, string> | undefined {
-    const space = this.tenants.get(tenant);
+    const space = this.view(tenant);
     const root = space?.byName.get(name);
     if (!space || !root || root.kind !== 'node') return undefined;
     const hashes = new Map<string, string>();
@@ -178,15 +270,93 @@ export class ScriptRegistry {
     return hashes;
   }
 
-  /** Names of the scripts that import `name` directly, sorted. */
-  importersOf(tenant: string, name: string): string[] {
-    return [...(this.tenants.get(tenant)?.importers.get(name) ?? [])].sort();
+  /** The effective node script `name` with every module it imports, as the script tier runs it; what `linkedHashes` pins. */
+  linkedScript(tenant: string, name: string): LinkedSources | undefined {
+    const hashes = this.linkedHashes(tenant, name);
+    const space = this.view(tenant);
+    if (!hashes || !space) return undefined;
+    const sources = new Map<string, { hash: string; source: string }>();
+    for (const [linked, hash] of hashes) sources.set(linked, { hash, source: space.byName.get(linked)!.source });
+    return { tenant, entry: name, sources };
   }
 
-  /** How many scripts and source bytes the tenant keeps. */
+  /**
+   * Keeps every source of `hashes` readable by `sourceByHash` until the pin
+   * is released, however the scripts change meanwhile: a frozen plan pins its
+   * scripts (`FrozenPlan.scripts` values) for as long as a turn runs it.
+   * Undefined, pinning nothing, when a hash is not a source the tenant has.
+   */
+  pin(tenant: string, hashes: Iterable<string>): ScriptPin | undefined {
+    const wanted = [...new Set(hashes)];
+    const sources: string[] = [];
+    for (const hash of wanted) {
+      const source = this.sourceByHash(tenant, hash);
+      if (source === undefined) return undefined;
+      sources.push(source);
+    }
+    const kept = this.pinned.get(tenant) ?? new Map<string, { source: string; refs: number }>();
+    this.pinned.set(tenant, kept);
+    wanted.forEach((hash, i) => {
+      const entry = kept.get(hash) ?? { source: sources[i]!, refs: 0 };
+      entry.refs += 1;
+      kept.set(hash, entry);
+    });
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const hash of wanted) {
+          const entry = kept.get(hash);
+          if (!entry) continue;
+          entry.refs -= 1;
+          // An unpinned source is dropped at once: the registry keeps old versions only for live plans.
+          if (entry.refs === 0) kept.delete(hash);
+        }
+        if (kept.size === 0 && this.pinned.get(tenant) === kept) this.pinned.delete(tenant);
+      },
+    };
+  }
+
+  /** The source with this content hash: one some plan pins, or one of the tenant's current scripts (any layer). */
+  sourceByHash(tenant: string, hash: string): string | undefined {
+    const kept = this.pinned.get(tenant)?.get(hash);
+    if (kept) return kept.source;
+    const space = this.view(tenant);
+    if (!space) return undefined;
+    for (const script of space.byName.values()) if (script.hash === hash) return script.source;
+    for (const held of space.directory.values()) if (held.hash === hash) return held.source;
+    return undefined;
+  }
+
+  /** The code a frozen plan pinned for node script `entry` (`hashes`: name -> hash, as `linkedHashes` gave it), even after a replacement. */
+  pinnedScript(tenant: string, entry: string, hashes: ReadonlyMap<string, string>): LinkedSources | undefined {
+    if (!hashes.has(entry)) return undefined;
+    const sources = new Map<string, { hash: string; source: string }>();
+    for (const [name, hash] of hashes) {
+      const source = this.sourceByHash(tenant, hash);
+      if (source === undefined) return undefined;
+      sources.set(name, { hash, source });
+    }
+    return { tenant, entry, sources };
+  }
+
+  /** How many sources are kept only because plans pin them, across tenants (bounded by the live plans). */
+  pinnedSources(): number {
+    let n = 0;
+    for (const kept of this.pinned.values()) n += kept.size;
+    return n;
+  }
+
+  /** Names of the scripts that import `name` directly, sorted. */
+  importersOf(tenant: string, name: string): string[] {
+    return [...(this.view(tenant)?.importers.get(name) ?? [])].sort();
+  }
+
+  /** How many PutScript scripts and source bytes the tenant keeps: what its caps count. */
   usage(tenant: string): { scripts: number; bytes: number } {
     const space = this.tenants.get(tenant);
-    return { scripts: space?.byName.size ?? 0, bytes: space?.bytes ?? 0 };
+    return { scripts: space?.puts ?? 0, bytes: space?.bytes ?? 0 };
   }
 
   /** The tenant's scripts ordered by name; the page token names the last one returned. */
@@ -197,7 +367,7 @@ export class ScriptRegistry {
     const position = decodePageToken('scripts', request.page_token ?? '');
     if (!position.ok) return { ok: false, problem: 'page_token: not a token this server issued' };
     const after = position.after;
-    const names = [...(this.tenants.get(tenant)?.byName.keys() ?? [])].filter((n) => after === undefined || n > after).sort();
+    const names = [...(this.view(tenant)?.byName.keys() ?? [])].filter((n) => after === undefined || n > after).sort();
     const page = names.slice(0, pageSize);
     const last = page[page.length - 1];
     return {
@@ -207,24 +377,108 @@ export class ScriptRegistry {
     };
   }
 
-  /** Deletes a script no other script imports. */
+  /**
+   * Deletes a PutScript version. The name falls back to its scripts-directory
+   * file, else its embedded default, else goes away; refused when the script
+   * it falls back to (or nothing) would break a script that imports it.
+   */
   delete(tenant: string, name: string): DeleteResult {
-    const space = this.tenants.get(tenant);
+    const space = this.view(tenant);
     const script = space?.byName.get(name);
     if (!space || !script) return refuse([{ code: 'not_found', message: `no script ${JSON.stringify(name)}` }]);
-    const importers = this.importersOf(tenant, name);
-    if (importers.length > 0) {
-      return refuse([{ code: 'in_use', message: `module ${JSON.stringify(name)} is imported by ${importers.map((n) => JSON.stringify(n)).join(', ')} (change or delete them first)` }]);
+    if (script.origin !== 'put') {
+      const where = script.origin === 'embedded' ? 'an embedded default' : 'a file of the scripts directory';
+      return refuse([{ code: 'not_found', message: `no PutScript version of ${JSON.stringify(name)}: the script is ${where}, which DeleteScript does not remove` }]);
     }
-    this.unindex(space, script);
-    space.byName.delete(name);
+    const prepared = this.prepare(space, tenant, name, space.directory.get(name) ?? this.embedded.get(name));
+    if (!prepared.ok) return refuse(prepared.problems.map((p) => ({ ...p, code: 'in_use' as const })));
+    this.commit(space, name, prepared.value);
+    space.puts -= 1;
     space.bytes -= script.bytes;
-    if (space.byName.size === 0) this.tenants.delete(tenant);
+    if (space.byName.size === 0 && space.directory.size === 0) this.tenants.delete(tenant);
     return { ok: true, deleted: script };
   }
 
+  /** The tenant's scripts for reading: every tenant has the embedded defaults, so a tenant never seen gets them here. */
+  private view(tenant: string): TenantScripts | undefined {
+    return this.tenants.get(tenant) ?? (this.embedded.size > 0 ? this.space(tenant) : undefined);
+  }
+
+  /** The tenant's scripts for writing; a new tenant starts with the embedded defaults (and is kept from then on when it has any). */
   private space(tenant: string): TenantScripts {
-    return this.tenants.get(tenant) ?? { byName: new Map(), importers: new Map(), bytes: 0 };
+    const known = this.tenants.get(tenant);
+    if (known) return known;
+    const space = this.seed(tenant);
+    if (this.embedded.size > 0) this.tenants.set(tenant, space);
+    return space;
+  }
+
+  /** A new tenant's scripts: the embedded defaults, linked in whatever order their imports need. */
+  private seed(tenant: string): TenantScripts {
+    const space: TenantScripts = { byName: new Map(), importers: new Map(), directory: new Map(), puts: 0, bytes: 0 };
+    let pending = [...this.embedded];
+    while (pending.length > 0) {
+      const failed: [string, Candidate][] = [];
+      const problems: string[] = [];
+      for (const [name, next] of pending) {
+        const prepared = this.prepare(space, tenant, name, next);
+        if (prepared.ok) this.commit(space, name, prepared.value);
+        else {
+          failed.push([name, next]);
+          problems.push(`${name}: ${prepared.problems.map((p) => p.message).join('; ')}`);
+        }
+      }
+      if (failed.length === pending.length) throw new Error(`embedded scripts do not link: ${problems.join(' | ')}`);
+      pending = failed;
+    }
+    return space;
+  }
+
+  /**
+   * Checks `next` as the new effective script of `name` (undefined: the name
+   * goes away): its imports against the tenant's effective scripts, the
+   * graph's cycles and depth, and every script importing it. Changes nothing.
+   */
+  private prepare(space: TenantScripts, tenant: string, name: string, next: Candidate | undefined): { ok: true; value: Prepared } | { ok: false; problems: ScriptProblem[] } {
+    if (!next) {
+      const importers = [...(space.importers.get(name) ?? [])].sort();
+      if (importers.length > 0) {
+        return { ok: false, problems: [{ code: 'in_use', message: `module ${JSON.stringify(name)} is imported by ${importers.map((n) => JSON.stringify(n)).join(', ')} (change or delete them first)` }] };
+      }
+      return { ok: true, value: { script: undefined, relinked: new Map() } };
+    }
+    const linked = this.link(name, next.analysis, (specifier) => this.exportsOf(space, specifier));
+    if (linked.problems.length > 0) return { ok: false, problems: capProblems(linked.problems, this.limits.problems) };
+    const structure = this.checkGraph(space, name, next.analysis);
+    if (structure) return { ok: false, problems: [structure] };
+    const relinked = space.byName.has(name) ? this.relinkImporters(space, name, next.kind, linked.exports) : { scripts: new Map<string, StoredScript>(), problems: [] };
+    if (relinked.problems.length > 0) return { ok: false, problems: capProblems(relinked.problems, this.limits.problems) };
+    const script: StoredScript = Object.freeze({
+      tenant,
+      name,
+      kind: next.kind,
+      source: next.source,
+      hash: next.hash,
+      bytes: Buffer.byteLength(next.source, 'utf8'),
+      imports: Object.freeze([...next.analysis.specifiers]),
+      exports: linked.exports,
+      analysis: next.analysis,
+      origin: next.origin,
+    });
+    return { ok: true, value: { script, relinked: relinked.scripts } };
+  }
+
+  /** Makes a prepared change effective and keeps the importers index in step. */
+  private commit(space: TenantScripts, name: string, prepared: Prepared): void {
+    const existing = space.byName.get(name);
+    if (existing) this.unindex(space, existing);
+    if (prepared.script) {
+      space.byName.set(name, prepared.script);
+      this.index(space, prepared.script);
+    } else {
+      space.byName.delete(name);
+    }
+    for (const [importer, updated] of prepared.relinked) space.byName.set(importer, updated);
   }
 
   /** The exports an import of `specifier` can see, or why it resolves to nothing. */
@@ -435,6 +689,10 @@ export class ScriptRegistry {
       if (set.size === 0) space.importers.delete(target);
     }
   }
+}
+
+function candidate(kind: ScriptKind, source: string, analysis: ScriptAnalysis, origin: ScriptOrigin): Candidate {
+  return Object.freeze({ kind, source, hash: createHash('sha256').update(source, 'utf8').digest('hex'), analysis, origin });
 }
 
 function isScriptKind(kind: unknown): kind is ScriptKind {

@@ -9,9 +9,11 @@ import type { Clock } from '../determinism/clock.js';
 import { LaneScheduler } from '../lanes/scheduler.js';
 import { InProcessNodeHost } from '../nodes/graph.js';
 import { ScriptRegistry } from '../nodes/registry/store.js';
+import type { ScriptTier } from '../nodes/script-tier.js';
+import { MemoryStateStore, type SessionStateStore } from '../nodes/state-store.js';
 import type { NodeHost } from '../nodes/types.js';
 import type { Logger } from '../observe/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import { type Metrics, scriptEvents } from '../observe/metrics.js';
 import { PipelineRegistry } from '../plan/registry.js';
 import type { PipelineSpec, TurnBudgets } from '../plan/types.js';
 import { SessionManager, type SessionManagerOptions } from '../session/manager.js';
@@ -27,8 +29,12 @@ export interface CoreOptions {
   tenantSeed: string;
   maxAudioFrameMs: number;
   timeline: SessionManagerOptions['timeline'];
-  /** Default: an InProcessNodeHost. */
+  /** Default: an InProcessNodeHost, running script nodes on `scriptTier` when one is given. */
   nodeHost?: NodeHost;
+  /** Where script nodes run (the QuickJS worker pool); without one a script node fails not_found. */
+  scriptTier?: ScriptTier;
+  /** baton:state of every session; default: in memory. */
+  stateStore?: SessionStateStore;
   /** Default: a scheduler on the event loop; a simulation passes one it drains itself. */
   scheduler?: LaneScheduler<QueuedEvent>;
   /** Default: an empty store. */
@@ -54,6 +60,7 @@ export interface KernelCore {
   readonly scripts: ScriptRegistry;
   readonly scheduler: LaneScheduler<QueuedEvent>;
   readonly host: NodeHost;
+  readonly state: SessionStateStore;
   readonly sessions: SessionManager;
   readonly metrics: Metrics | undefined;
   readonly logger: Logger | undefined;
@@ -68,7 +75,23 @@ export function composeCore(opts: CoreOptions): KernelCore {
   }
   const scripts = opts.scripts ?? new ScriptRegistry();
   const scheduler = opts.scheduler ?? new LaneScheduler<QueuedEvent>();
-  const host = opts.nodeHost ?? new InProcessNodeHost();
+  const state = opts.stateStore ?? new MemoryStateStore();
+  const tier = opts.scriptTier;
+  const host =
+    opts.nodeHost ??
+    new InProcessNodeHost(
+      tier
+        ? {
+            scripts: {
+              tier,
+              // Plans pin every script and module they run by hash: the code a turn runs is the code its plan froze.
+              link: (tenant, name, pinned) => scripts.pinnedScript(tenant, name, new Map(Object.entries(pinned))),
+              state,
+              observer: scriptEvents(opts.metrics, opts.logger),
+            },
+          }
+        : {},
+    );
   const sessions = new SessionManager({
     clock: opts.clock,
     authority: opts.authority,
@@ -82,6 +105,7 @@ export function composeCore(opts: CoreOptions): KernelCore {
     maxAudioFrameMs: opts.maxAudioFrameMs,
     timeline: opts.timeline,
     scripts,
+    state,
     ...(opts.laneMaxBytes !== undefined ? { laneMaxBytes: opts.laneMaxBytes } : {}),
     ...(opts.budgetDefaults !== undefined ? { budgetDefaults: opts.budgetDefaults } : {}),
     ...(opts.newSessionId !== undefined ? { newSessionId: opts.newSessionId } : {}),
@@ -89,5 +113,5 @@ export function composeCore(opts: CoreOptions): KernelCore {
     ...(opts.metrics !== undefined ? { metrics: opts.metrics } : {}),
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
   });
-  return { clock: opts.clock, authority: opts.authority, admission, registry, scripts, scheduler, host, sessions, metrics: opts.metrics, logger: opts.logger };
+  return { clock: opts.clock, authority: opts.authority, admission, registry, scripts, scheduler, host, state, sessions, metrics: opts.metrics, logger: opts.logger };
 }

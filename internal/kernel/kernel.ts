@@ -2,11 +2,17 @@
 // from a validated config plus its HTTP and gRPC servers, which it starts and
 // drains on request. It owns their lifetimes; it makes no turn decisions itself.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ControlHandlers, ControlServer } from '../control/grpc-server.js';
 import { Tenants } from '../tenancy/tenants.js';
 import type { BatonConfig } from '../config/config.js';
+import { scriptWorkerCount } from '../config/keys.js';
+import { embeddedScripts } from '../nodes/registry/layout.js';
+import { ScriptsDirectory } from '../nodes/registry/directory.js';
+import { ScriptRegistry } from '../nodes/registry/store.js';
+import { QuickJSTier } from '../nodes/sandbox/quickjs/index.js';
 import { type Clock, RealClock } from '../determinism/clock.js';
 import { type Logger, createRootLogger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
@@ -19,7 +25,6 @@ import { timelinesService } from '../control/timelines-service.js';
 import { pipelinesService } from '../control/pipelines-service.js';
 import { scriptsService } from '../control/scripts-service.js';
 import { WorkerAnalyzer } from '../nodes/registry/analyzer.js';
-import type { ScriptRegistry } from '../nodes/registry/store.js';
 import type { LaneScheduler } from '../lanes/scheduler.js';
 import type { PipelineRegistry } from '../plan/registry.js';
 import type { SessionManager } from '../session/manager.js';
@@ -51,6 +56,12 @@ export class Kernel {
   readonly sessions: SessionManager;
   /** Tenant scripts and modules: stored by the Scripts service, pinned by plan freezes. */
   readonly scripts: ScriptRegistry;
+  /** Where script nodes run: the QuickJS worker pool. */
+  readonly scriptTier: QuickJSTier;
+  /** Parses scripts off the main thread, for PutScript and the scripts directory alike. */
+  private readonly analyzer = new WorkerAnalyzer();
+  /** The watched scripts_dir, once started. */
+  private scriptsDirectory: ScriptsDirectory | undefined;
   readonly connections: Connections;
   readonly gateway: GatewayServer;
   readonly mediaStreams: MediaStreamsServer;
@@ -68,6 +79,11 @@ export class Kernel {
     this.metrics = opts.metrics ?? new Metrics();
     this.tenants = new Tenants([{ name: 'dev', key: config.dev_key }, ...config.tenants]);
     this.authority = createAuthority(config.authority, this.clock);
+    this.scriptTier = new QuickJSTier({
+      poolSize: scriptWorkerCount(config.script_workers, availableParallelism()),
+      maxQueued: config.script_queue,
+      memoryBytes: config.script_memory_bytes,
+    });
     const core = composeCore({
       clock: this.clock,
       authority: this.authority,
@@ -87,6 +103,9 @@ export class Kernel {
       timeline: { dir: config.timeline_dir, memoryRecords: config.timeline_memory_records, memoryBytes: config.timeline_memory_bytes },
       metrics: this.metrics,
       logger: this.logger,
+      // Embedded defaults for every tenant, under the scripts directory (start) and PutScript.
+      scripts: new ScriptRegistry({}, { embedded: embeddedScripts() }),
+      scriptTier: this.scriptTier,
     });
     this.admission = core.admission;
     this.registry = core.registry;
@@ -140,7 +159,7 @@ export class Kernel {
       }),
       Timelines: timelinesService({ sessions: this.sessions, logger: this.logger.child({ grpc_service: 'Timelines' }) }),
       Pipelines: pipelinesService({ registry: this.registry, logger: this.logger.child({ grpc_service: 'Pipelines' }) }),
-      Scripts: scriptsService({ scripts: this.scripts, analyzer: new WorkerAnalyzer(), logger: this.logger.child({ grpc_service: 'Scripts' }) }),
+      Scripts: scriptsService({ scripts: this.scripts, analyzer: this.analyzer, logger: this.logger.child({ grpc_service: 'Scripts' }) }),
     };
     this.control = new ControlServer({
       tenants: this.tenants,
@@ -171,6 +190,16 @@ export class Kernel {
   }
 
   async start(): Promise<void> {
+    if (this.config.scripts_dir) {
+      // Loaded before serving: the first turn already sees the operator's scripts.
+      this.scriptsDirectory = new ScriptsDirectory({
+        dir: this.config.scripts_dir,
+        registry: this.scripts,
+        analyzer: this.analyzer,
+        logger: this.logger.child({ component: 'scripts_dir' }),
+      });
+      await this.scriptsDirectory.start();
+    }
     const tls = this.config.tls_cert ? { cert: readFileSync(this.config.tls_cert), key: readFileSync(this.config.tls_key) } : undefined;
     const grpcPort = await this.control.bind(this.config.grpc_host, this.config.grpc_port, tls);
     await new Promise<void>((resolve, reject) => {
@@ -202,7 +231,7 @@ export class Kernel {
     // Evidence first: every drained session's timeline reaches the disk before the process may exit.
     await Promise.race([Promise.all([httpClosed, this.control.shutdown(graceMs), this.sessions.timelinesClosed()]), delay(graceMs)]);
     this.http.closeAllConnections();
-    await this.authority.close();
+    await Promise.all([this.authority.close(), this.scriptTier.close(), this.scriptsDirectory?.close(), this.analyzer.close()]);
     this.state = 'stopped';
     this.logger.info('kernel stopped');
   }

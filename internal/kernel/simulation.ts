@@ -11,6 +11,7 @@ import { VirtualClock } from '../determinism/clock.js';
 import type { GateResult } from '../ingress/ingress-gate.js';
 import { LaneScheduler } from '../lanes/scheduler.js';
 import type { ScriptRegistry } from '../nodes/registry/store.js';
+import type { ScriptTier } from '../nodes/script-tier.js';
 import type { NodeHost } from '../nodes/types.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -45,6 +46,8 @@ export interface SimulationOptions<A extends AuthorityBackend> {
   tenantSeed?: string;
   timeline?: { memoryRecords?: number; memoryBytes?: number; dir?: string };
   nodeHost?: NodeHost;
+  /** Where script nodes run; replay and tests pass the QuickJS tier (or a double). */
+  scriptTier?: ScriptTier;
   /** Pipelines published for SIMULATION_TENANT. */
   pipelines?: readonly PipelineSpec[];
   scripts?: ScriptRegistry;
@@ -67,6 +70,7 @@ export class SimulationKernel<A extends AuthorityBackend = MemoryAuthority> impl
   readonly scripts: KernelCore['scripts'];
   readonly scheduler: LaneScheduler<QueuedEvent>;
   readonly host: NodeHost;
+  readonly state: KernelCore['state'];
   readonly sessions: SessionManager;
   readonly metrics: Metrics | undefined;
   readonly logger: Logger | undefined;
@@ -91,6 +95,7 @@ export class SimulationKernel<A extends AuthorityBackend = MemoryAuthority> impl
       newSessionId: () => `s-${this.nextSession++}`,
       ...(opts.pipelines ? { pipelines: { tenant: SIMULATION_TENANT, specs: opts.pipelines } } : {}),
       ...(opts.nodeHost ? { nodeHost: opts.nodeHost } : {}),
+      ...(opts.scriptTier ? { scriptTier: opts.scriptTier } : {}),
       ...(opts.scripts ? { scripts: opts.scripts } : {}),
       ...(opts.endedSessionsKept !== undefined ? { endedSessionsKept: opts.endedSessionsKept } : {}),
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
@@ -101,6 +106,7 @@ export class SimulationKernel<A extends AuthorityBackend = MemoryAuthority> impl
     this.scripts = core.scripts;
     this.scheduler = core.scheduler;
     this.host = core.host;
+    this.state = core.state;
     this.sessions = core.sessions;
     this.metrics = core.metrics;
     this.logger = core.logger;

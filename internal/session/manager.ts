@@ -69,11 +69,15 @@ export interface SessionManagerOptions {
   endedSessionsKept?: number;
   /** The tenant script store plans pin their scripts from (absent: pipelines with script nodes cannot open turns). */
   scripts?: LinkedScripts;
+  /** baton:state of every session: a session's state is dropped when it ends here. */
+  state?: { drop(session_id: string): Promise<void> };
 }
 
 /** Resolves a node script to its hash and the hashes of every module it imports (internal/nodes/registry). */
 export interface LinkedScripts {
   linkedHashes(tenant: string, name: string): ReadonlyMap<string, string> | undefined;
+  /** Keeps the sources of `hashes` readable until released, whatever replaces them meanwhile. */
+  pin(tenant: string, hashes: Iterable<string>): { release(): void } | undefined;
 }
 
 /** What remains of a session after it ended: enough to answer for its lease and export its timeline. */
@@ -136,7 +140,7 @@ export class SessionManager {
     if (problem) return { ok: false, code: 'invalid_argument', message: problem };
     const version = this.opts.registry.get(tenant, request.pipeline);
     if (!version) return { ok: false, code: 'not_found', message: `no pipeline "${request.pipeline}"` };
-    const plan = this.freeze(version);
+    const plan = this.freeze(version, tenant);
     if (!plan.ok) return { ok: false, code: 'invalid_argument', message: `pipeline ${version.name} v${version.version} cannot run: ${plan.reason}` };
     if (this.sessions.has(session_id)) return { ok: false, code: 'unavailable', message: `session ${session_id} already exists` };
     const admitted = this.opts.admission.admitSession(tenant);
@@ -203,7 +207,8 @@ export class SessionManager {
         recorder,
         authority: keeper,
         admitTurn: () => this.opts.admission.admitTurn(tenant, session_id),
-        freeze: () => this.freeze(version),
+        freeze: () => this.freeze(version, tenant),
+        pinScripts: (plan) => this.opts.scripts?.pin(tenant, Object.values(plan.scripts)),
         notifyScheduler: (s) => this.opts.scheduler.notify(s),
         maxAudioFrameMs: this.opts.maxAudioFrameMs,
         ...(this.opts.laneMaxBytes !== undefined ? { laneMaxBytes: this.opts.laneMaxBytes } : {}),
@@ -211,6 +216,7 @@ export class SessionManager {
         ...(this.opts.logger ? { logger: this.opts.logger } : {}),
         onEnded: (ended, reason) => {
           this.sessions.delete(ended.id);
+          void this.opts.state?.drop(ended.id);
           this.keepers.delete(ended.id);
           this.timelines.delete(ended.id);
           this.opts.scheduler.remove(ended);
@@ -312,13 +318,18 @@ export class SessionManager {
   }
 
   /** Frozen plans are immutable per pipeline version, so one freeze serves every turn of that version. */
-  private freeze(version: PipelineVersion): { ok: true; plan: FrozenPlan } | { ok: false; reason: string } {
+  /**
+   * `tenant` is the session's: an embedded pipeline belongs to every tenant,
+   * and its script nodes run that tenant's scripts (its own version shadows
+   * the embedded default), so the link and the cache key are per tenant.
+   */
+  private freeze(version: PipelineVersion, tenant: string): { ok: true; plan: FrozenPlan } | { ok: false; reason: string } {
     // The scripts a plan runs are resolved now: a script updated since the last freeze gives a new plan for later turns.
     const linked = new Map<string, ReadonlyMap<string, string> | undefined>();
-    let key = `${version.tenant}\u0000${version.name}\u0000${version.version}\u0000${version.hash}`;
+    let key = `${tenant}\u0000${version.tenant}\u0000${version.name}\u0000${version.version}\u0000${version.hash}`;
     for (const node of version.spec.nodes) {
       if (node.script === undefined || linked.has(node.script)) continue;
-      const hashes = this.opts.scripts?.linkedHashes(version.tenant, node.script);
+      const hashes = this.opts.scripts?.linkedHashes(tenant, node.script);
       linked.set(node.script, hashes);
       for (const [name, hash] of hashes ?? []) key += `\u0000${name}=${hash}`;
     }

@@ -33,6 +33,9 @@ export type { ProposalSource, SessionAuthority, TurnDecisionResult } from './pro
 export type { SessionSnapshot, TurnSnapshot } from './snapshot.js';
 export { turnIdFor } from './turn-ids.js';
 
+/** Heard history a script sees (DESIGN 11.1). */
+const MAX_SCRIPT_HISTORY = 32;
+
 /** Node failure messages reach the log bounded: a provider's error text can be long. */
 const MAX_LOGGED_MESSAGE_CHARS = 512;
 
@@ -43,6 +46,8 @@ export interface SessionDeps {
   authority: SessionAuthority;
   admitTurn: PreTurnChecks['admit'];
   freeze: PreTurnChecks['freeze'];
+  /** Keeps the scripts a plan pins readable while a turn runs it (undefined when it pins none or no store is wired). */
+  pinScripts?: (plan: FrozenPlan) => { release(): void } | undefined;
   notifyScheduler: (session: Session) => void;
   metrics?: Metrics;
   /** The kernel's logger; the session logs through a child bound to its session_id and epoch. */
@@ -96,7 +101,11 @@ export class Session {
   private readonly pending: PendingInput;
   private readonly log: Logger | undefined;
   private turn: TurnRuntime | undefined;
+  /** The scripts the open turn's plan pins, held until it closes. */
+  private turnScripts: { release(): void } | undefined;
   private turnsOpened = 0;
+  /** When the session started on the kernel clock: baton:clock counts from here. */
+  private readonly startedAt: number;
   private state: 'open' | 'ending' | 'ended' = 'open';
   private lostAuthority = false;
   private readonly watchers = new Set<(event: AnyEnvelope) => void>();
@@ -117,6 +126,7 @@ export class Session {
     this.sample_rate = init.sample_rate;
     this.seed = init.seed;
     this.created_at_ms = init.created_at_ms;
+    this.startedAt = deps.clock.now();
     const heldEpoch = deps.authority.epoch;
     this.log = sessionLogger(deps.logger, init.session_id, heldEpoch);
     const format = { codec: init.codec, sample_rate: init.sample_rate };
@@ -372,11 +382,21 @@ export class Session {
     const seed = turnSeed(this.seed, ordinal, plan.plan_hash);
     this.deps.recorder.planFrozen(plan, seed, turn_id);
     const log = turnLogger(this.log, turn_id);
+    this.turnScripts = this.deps.pinScripts?.(plan);
     const turn = new TurnRuntime({
       turn_id,
       ordinal,
       plan,
       seed,
+      session: {
+        tenant: this.tenant,
+        session_id: this.id,
+        epoch: this.deps.authority.epoch,
+        ordinal,
+        // What was heard before this turn's input, oldest first (DESIGN 11.1: at most the last 32 entries).
+        history: this.history.all.slice(-MAX_SCRIPT_HISTORY),
+        started_at_ms: this.startedAt,
+      },
       ticket,
       clock: this.deps.clock,
       egress: this.egress,
@@ -406,6 +426,8 @@ export class Session {
 
   private onTurnClosed(turn: TurnRuntime, outcome: TurnOutcome): void {
     if (this.turn === turn) this.turn = undefined;
+    this.turnScripts?.release();
+    this.turnScripts = undefined;
     this.speech.reset();
     if (outcome.heard_text) this.history.add('assistant', outcome.heard_text);
     this.deps.metrics?.turns.inc({ outcome: outcome.outcome, reason: outcome.outcome === 'committed' ? '' : outcome.reason });

@@ -7,7 +7,7 @@ import type { Codec } from '../../api/eventabi/kinds.js';
 import type { AbortReason } from '../../api/eventabi/vocabulary.js';
 import type { Clock, TimerHandle } from '../determinism/clock.js';
 import type { TurnCancelScope, TurnCancellation } from '../fence/fence.js';
-import type { GraphFailure, GraphRun, NodeHost, NodeInvocationRecord, NodeOutput, TurnInput } from '../nodes/types.js';
+import type { GraphFailure, GraphRun, NodeHost, NodeInvocationRecord, NodeOutput, TurnInput, TurnSession } from '../nodes/types.js';
 import type { FrozenPlan } from '../plan/types.js';
 import { type TurnActor, type TurnEmitted, type TurnEvent, type TurnState, startTurnActor, turnState } from '../turn/arbiter.js';
 import type { AdmissionTicketLike } from '../turn/gate.js';
@@ -45,6 +45,8 @@ export interface TurnRuntimeOptions {
   ordinal: number;
   plan: FrozenPlan;
   seed: number;
+  /** What script nodes see of the session: tenant, epoch, ordinal, heard history, start time. */
+  session: TurnSession;
   ticket: AdmissionTicketLike;
   clock: Clock;
   egress: SessionEgress;
@@ -133,6 +135,7 @@ export class TurnRuntime {
     this.run = this.opts.host.run(
       {
         plan: this.plan,
+        session: this.opts.session,
         seed: this.opts.seed,
         clock: this.opts.clock,
         format: this.opts.format,

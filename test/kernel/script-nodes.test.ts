@@ -1,0 +1,81 @@
+// Script nodes through the whole kernel core: the embedded `scripted`
+// pipeline (mock stt -> redact/pii -> bot/rules -> mock tts) on the real
+// QuickJS worker tier, with the embedded default scripts, the session's
+// heard history and baton:state across turns, and a tenant's own script
+// replacing a default for later turns only.
+import { afterAll, describe, expect, test } from 'vitest';
+import type { AnyEnvelope } from '../../api/eventabi/index.js';
+import { SimulationKernel } from '../../internal/kernel/simulation.js';
+import { embeddedScripts } from '../../internal/nodes/registry/layout.js';
+import { ScriptRegistry } from '../../internal/nodes/registry/store.js';
+import { QuickJSTier } from '../../internal/nodes/sandbox/quickjs/index.js';
+import { quickjsWorkerUrl } from '../conformance/sandbox/worker-build.js';
+import type { SimulatedGateway } from '../../internal/kernel/simulation.js';
+
+const tier = new QuickJSTier({ poolSize: 1, workerUrl: quickjsWorkerUrl() });
+afterAll(() => tier.close());
+
+function kernel(): SimulationKernel {
+  return new SimulationKernel({ scriptTier: tier, scripts: new ScriptRegistry({}, { embedded: embeddedScripts() }) });
+}
+
+/** Advances the virtual clock until the turn closes: the worker answers in real time, so each step also waits for it. */
+async function untilClosed(sim: SimulationKernel, s: SimulatedGateway, turn_id: string): Promise<AnyEnvelope[]> {
+  const deadline = Date.now() + 20_000;
+  while (!s.ofTurn(turn_id).some((e) => e.kind === 'turn.closed')) {
+    if (Date.now() > deadline) throw new Error(`turn ${turn_id} did not close: ${s.ofTurn(turn_id).map((e) => e.kind).join(' ')}`);
+    await sim.advance(20);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return s.ofTurn(turn_id);
+}
+
+async function say(sim: SimulationKernel, s: SimulatedGateway, text: string): Promise<{ reply: string; kinds: string[]; turn_id: string }> {
+  const before = s.out.length;
+  s.send('turn.request', { text });
+  const opened = s.out.slice(before).find((e) => e.kind === 'turn.opened');
+  if (!opened) throw new Error(`no turn opened: ${s.out.slice(before).map((e) => `${e.kind}${'reason' in e.payload ? `(${String(e.payload.reason)})` : ''}`).join(' ')}`);
+  const events = await untilClosed(sim, s, opened.turn_id);
+  const end = events.find((e) => e.kind === 'output.end');
+  if (end) s.send('playback.completed', { played_ms: end.payload.generated_ms }, { turn_id: opened.turn_id });
+  await untilClosed(sim, s, opened.turn_id);
+  const final = s.ofTurn(opened.turn_id).find((e) => e.kind === 'transcript' && e.payload.role === 'assistant' && e.payload.final);
+  return { reply: final?.kind === 'transcript' ? final.payload.text : '', kinds: s.ofTurn(opened.turn_id).map((e) => e.kind), turn_id: opened.turn_id };
+}
+
+describe('script nodes in a kernel', () => {
+  test('the scripted pipeline redacts, then answers from the rule bot, and remembers the caller across turns', async () => {
+    const sim = kernel();
+    const s = await sim.open('scripted');
+    const first = await say(sim, s, 'Hello, my name is Ada and my number is 555 123 4567');
+    expect(first.reply).toBe('Nice to meet you, Ada. I am Baton.');
+    expect(first.kinds.filter((k) => k.startsWith('turn.'))).toEqual(['turn.opened', 'turn.active', 'turn.committed', 'turn.closed']);
+    expect(first.kinds).toContain('audio.out');
+    // baton:state carried the name to the next turn; the redactor masked the number before the bot saw it.
+    expect((await say(sim, s, 'what is my name')).reply).toBe('Your name is Ada.');
+    expect((await say(sim, s, 'call 555 123 4567 now')).reply).toBe('You said: call [number] now');
+  });
+
+  test('a tenant script replaces the embedded default for the next turn; a second session keeps its own state', async () => {
+    const sim = kernel();
+    const a = await sim.open('scripted');
+    const b = await sim.open('scripted');
+    expect((await say(sim, a, 'my name is Ada')).reply).toBe('Nice to meet you, Ada. I am Baton.');
+    expect((await say(sim, b, 'what is my name')).reply).toBe('You have not told me your name yet.');
+    const put = sim.scripts.put('dev', { name: 'bot/rules', kind: 'node', source: "export default function handle(input) { return 'v2: ' + input.text; }" });
+    expect(put.ok).toBe(true);
+    expect((await say(sim, a, 'hello')).reply).toBe('v2: hello');
+  });
+
+  test('a script that throws aborts its turn node_failure, and the session opens the next turn', async () => {
+    const sim = kernel();
+    const s = await sim.open('scripted');
+    expect(sim.scripts.put('dev', { name: 'bot/rules', kind: 'node', source: "export default function handle() { throw new Error('boom'); }" }).ok).toBe(true);
+    const failed = await say(sim, s, 'hello');
+    expect(failed.kinds.filter((k) => k.startsWith('turn.'))).toEqual(['turn.opened', 'turn.active', 'turn.aborted', 'turn.closed']);
+    const aborted = s.ofTurn(failed.turn_id).find((e) => e.kind === 'turn.aborted');
+    expect(aborted?.kind === 'turn.aborted' && aborted.payload.reason).toBe('node_failure');
+    expect(sim.scripts.put('dev', { name: 'bot/rules', kind: 'node', source: "export default function handle(input) { return 'fixed'; }" }).ok).toBe(true);
+    expect((await say(sim, s, 'hello')).reply).toBe('fixed');
+  });
+});

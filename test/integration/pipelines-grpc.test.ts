@@ -39,14 +39,9 @@ interface Observations {
   other_tenant: { get: string; open: string; list: string[] };
   unauthenticated: Record<string, string>;
   deadline: string;
-  session: {
-    started: { pipeline: string; pipeline_version: string };
-    decision: { outcome: string; turn_id: string; plan_hash: string };
-    lifecycle: string[];
-    committed: { generated_ms: number; played_ms: number } | null;
-    assistant: string[];
-    closed: boolean;
-  };
+  session: TurnRun;
+  scripted_publish: { status: string; name: string; version: string; hash: string };
+  scripted_turn: TurnRun;
   put_module: ScriptVersion;
   put_node: ScriptVersion;
   expected_hashes: Record<string, string>;
@@ -61,6 +56,17 @@ interface Observations {
   delete_node: { deleted: boolean };
   delete_module: { deleted: boolean };
   delete_again: string;
+}
+
+/** One session and one turn as the Python gateway saw it (run_turn in pipelines_scenarios.py). */
+interface TurnRun {
+  started: { pipeline: string; pipeline_version: string };
+  decision: { outcome: string; turn_id: string; plan_hash: string };
+  lifecycle: string[];
+  committed: { generated_ms: number; played_ms: number } | null;
+  aborted: { reason: string; played_ms: number } | null;
+  assistant: string[];
+  closed: boolean;
 }
 
 describe('gRPC Pipelines and Scripts with a Python grpcio client against a real kernel', () => {
@@ -137,10 +143,18 @@ describe('gRPC Pipelines and Scripts with a Python grpcio client against a real 
     expect(seen.put_module).toEqual({ status: 'OK', name: 'lib/text', hash: seen.expected_hashes['lib/text'], imports: [] });
     expect(seen.put_node).toEqual({ status: 'OK', name: 'greeter', hash: seen.expected_hashes['greeter'], imports: ['baton:host', 'lib/text'] });
     expect(seen.get_script).toEqual({ kind: 'SCRIPT_KIND_NODE', source_matches: true, version: seen.put_node });
-    expect(seen.list_scripts).toEqual(['greeter', 'lib/text']);
+    // The tenant's own scripts beside the embedded defaults every tenant has (docs/control-plane.md).
+    expect(seen.list_scripts).toEqual(['bot/rules', 'defaults/text', 'greeter', 'lib/text', 'redact/pii']);
     expect(createHash('sha256').update("export function upper(s) { return s.toUpperCase(); }\nexport const GREETING = 'hello';").digest('hex')).toBe(
       seen.expected_hashes['lib/text'],
     );
+  });
+
+  test('a pipeline running the stored node script commits a turn whose reply the script computed (QuickJS, with its module)', () => {
+    expect(seen.scripted_publish).toMatchObject({ status: 'OK', name: 'scripted-greeter', version: '1' });
+    expect(seen.scripted_turn.decision.outcome).toBe('TURN_OUTCOME_OPENED');
+    expect(seen.scripted_turn.lifecycle).toEqual(['turn.opened', 'turn.active', 'turn.committed', 'turn.closed']);
+    expect(seen.scripted_turn.assistant).toEqual(['HELLO WORLD']);
   });
 
   test('a syntax error names line:column; side effects and an unknown baton: module are INVALID_ARGUMENT', () => {

@@ -121,37 +121,49 @@ async def pipelines(out, dev, other, anonymous):
         "get": status(await anonymous.call("Pipelines", "GetPipeline", pb.GetPipelineRequest(name="greeter"))),
         "list": status(await anonymous.call("Pipelines", "ListPipelines", pb.ListPipelinesRequest())),
     }
-    out["deadline"] = status(await dev.call("Pipelines", "GetPipeline", pb.GetPipelineRequest(name="greeter"), timeout=0.000001))
+    # A deadline already past: a microsecond one raced a fast answer and could come back OK.
+    out["deadline"] = status(await dev.call("Pipelines", "GetPipeline", pb.GetPipelineRequest(name="greeter"), timeout=-1))
 
 
-async def session_on_greeter(out, dev):
-    opened = await dev.call("Sessions", "OpenSession", pb.OpenSessionRequest(pipeline="greeter", codec="pcm16", sample_rate=16000))
+async def run_turn(dev, pipeline, text):
+    """Opens a session on `pipeline`, proposes one turn with `text` over gRPC and plays it out; what the gateway saw."""
+    opened = await dev.call("Sessions", "OpenSession", pb.OpenSessionRequest(pipeline=pipeline, codec="pcm16", sample_rate=16000))
     if isinstance(opened, dict):
-        out["session"] = {"open": opened}
-        return
+        return {"open": opened}
     stream = await Stream.connect(opened.stream_url + "?token=" + opened.session_token, "proto")
     started = await stream.until_kind("session.started", 10)
     stream.adopt(started)
-    decision = await dev.call("Sessions", "ProposeTurn", pb.ProposeTurnRequest(session_id=opened.session_id, epoch=opened.epoch, text="hello"))
+    decision = await dev.call("Sessions", "ProposeTurn", pb.ProposeTurnRequest(session_id=opened.session_id, epoch=opened.epoch, text=text))
     end = await stream.until_kind("output.end", 15, turn_id="t-1")
     if end is not None:
         await stream.send("playback.completed", {"played_ms": end["payload"]["generated_ms"]}, turn_id="t-1")
     closed = await stream.until_kind("turn.closed", 15, turn_id="t-1")
     turn = [e for e in stream.log if e["turn_id"] == "t-1"]
-    out["session"] = {
+    await stream.close()
+    return {
         "started": {k: started["payload"].get(k) for k in ("pipeline", "pipeline_version")},
         "decision": decision if isinstance(decision, dict) else {"outcome": pb.TurnOutcome.Name(decision.outcome), "turn_id": decision.turn_id, "plan_hash": decision.plan_hash},
         "lifecycle": [e["kind"] for e in turn if e["kind"].startswith("turn.")],
         "committed": next((e["payload"] for e in turn if e["kind"] == "turn.committed"), None),
+        "aborted": next((e["payload"] for e in turn if e["kind"] == "turn.aborted"), None),
         "assistant": [e["payload"]["text"] for e in turn if e["kind"] == "transcript" and e["payload"].get("role") == "assistant" and e["payload"].get("final")],
         "closed": closed is not None,
     }
-    await stream.close()
+
+
+def scripted_spec():
+    """The node script `greeter` as the pipeline's llm, spoken by the mock TTS."""
+    return pb.PipelineSpec(
+        name="scripted-greeter",
+        nodes=[pb.NodeSpec(id="greet", kind="llm", script="greeter"), pb.NodeSpec(id="tts", kind="tts", builtin="mock_tts")],
+        edges=[pb.EdgeSpec(**{"from": "greet", "to": "tts"})],
+        turn_detection="gateway",
+    )
 
 
 async def scripts(out, dev, other, anonymous):
     lib = "export function upper(s) { return s.toUpperCase(); }\nexport const GREETING = 'hello';"
-    node = "import { emit } from 'baton:host';\nimport { upper, GREETING } from 'lib/text';\nexport default function handle(input) { emit(upper(GREETING + input)); }"
+    node = "import { emit } from 'baton:host';\nimport { upper, GREETING } from 'lib/text';\nexport default function handle(input) { emit(upper(GREETING + ' ' + input.text)); }"
     out["put_module"] = script_version(await dev.call("Scripts", "PutScript", pb.PutScriptRequest(name="lib/text", kind=pb.SCRIPT_KIND_MODULE, source=lib)))
     out["put_node"] = script_version(await dev.call("Scripts", "PutScript", pb.PutScriptRequest(name="greeter", kind=pb.SCRIPT_KIND_NODE, source=node)))
     out["expected_hashes"] = {"lib/text": hashlib.sha256(lib.encode()).hexdigest(), "greeter": hashlib.sha256(node.encode()).hexdigest()}
@@ -159,6 +171,8 @@ async def scripts(out, dev, other, anonymous):
     out["get_script"] = got if isinstance(got, dict) else {"kind": pb.ScriptKind.Name(got.kind), "source_matches": got.source == node, "version": script_version(got.version)}
     listed = await dev.call("Scripts", "ListScripts", pb.ListScriptsRequest())
     out["list_scripts"] = listed if isinstance(listed, dict) else [s.name for s in listed.scripts]
+    out["scripted_publish"] = version(await dev.call("Pipelines", "PublishPipeline", pb.PublishPipelineRequest(spec=scripted_spec())))
+    out["scripted_turn"] = await run_turn(dev, "scripted-greeter", "world")
     out["syntax_error"] = await dev.call("Scripts", "PutScript", pb.PutScriptRequest(name="bad", kind=pb.SCRIPT_KIND_MODULE, source="export const a = 1;\nexport const b = ;"))
     out["side_effect"] = await dev.call("Scripts", "PutScript", pb.PutScriptRequest(name="bad", kind=pb.SCRIPT_KIND_MODULE, source="let n = 0;\nconsole.log(n);"))
     out["unknown_reserved"] = await dev.call("Scripts", "PutScript", pb.PutScriptRequest(name="bad", kind=pb.SCRIPT_KIND_MODULE, source="import { fetch } from 'baton:net';"))
@@ -184,7 +198,7 @@ async def main(http, grpc_addr, key, other_key):
         other = Control(channel, other_key)
         anonymous = Control(channel, None)
         await pipelines(out, dev, other, anonymous)
-        await session_on_greeter(out, dev)
+        out["session"] = await run_turn(dev, "greeter", "hello")
         await scripts(out, dev, other, anonymous)
     return out
 

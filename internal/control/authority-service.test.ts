@@ -6,19 +6,13 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadControlPlane } from '../../api/controlplane/loader.js';
-import type { AuthorityClient } from '../../api/controlplane/generated/baton/v1/Authority.js';
 import type { AnyEnvelope } from '../../api/eventabi/index.js';
 import { KernelSim, type SimSession } from '../../test/support/kernel-sim.js';
 import type { Lease } from '../authority/types.js';
-import { createRootLogger } from '../observe/logger.js';
-import { Metrics } from '../observe/metrics.js';
-import { Tenants } from '../tenancy/tenants.js';
+import { type ControlHarness, DEV_KEY, OTHER_KEY, startControlHarness } from '../../test/support/control-harness.js';
 import { type LeaseMessage, authorityService } from './authority-service.js';
-import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
+import type { CallContext, ServiceHandlers } from './grpc-server.js';
 
-const DEV_KEY = 'dev-tenant-key-0123456789';
-const OTHER_KEY = 'other-tenant-key-0123456789';
 const SELF = 'sim-kernel';
 const TTL = 10_000;
 const LONG_TEXT = Array.from({ length: 12 }, () => 'a long answer keeps the mock pipeline speaking while the lease moves').join(' ');
@@ -34,44 +28,20 @@ interface World {
   call(method: Method, request: Record<string, unknown>, key?: string | null): Promise<Answer>;
 }
 
-let server: ControlServer;
-let client: AuthorityClient;
-/** The kernel the gRPC server currently serves; each test installs its own. */
-let serving: ServiceHandlers = {};
+let harness: ControlHarness<'Authority'>;
 
 beforeAll(async () => {
-  const tenants = new Tenants([
-    { name: 'dev', key: DEV_KEY },
-    { name: 'other', key: OTHER_KEY },
-  ]);
-  // The server's handlers forward to whichever kernel the running test built.
-  const forward: ServiceHandlers = Object.fromEntries(
-    METHODS.map((m) => [m, { unary: (ctx: CallContext, req: unknown) => (serving[m] as { unary: (c: CallContext, r: unknown) => unknown }).unary(ctx, req) }]),
-  );
-  server = new ControlServer({ tenants, handlers: { Authority: forward }, metrics: new Metrics(), logger: createRootLogger({ level: 'silent' }), maxDeadlineMs: 10_000 });
-  const port = await server.bind('127.0.0.1', 0);
-  server.setServing(true);
-  const Authority = loadControlPlane().grpcObject.baton.v1.Authority;
-  client = new Authority(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  harness = await startControlHarness({ Authority: METHODS });
 });
 
-afterAll(async () => {
-  client?.close();
-  await server?.shutdown(1000);
-});
+afterAll(() => harness?.close());
 
 function world(sim = new KernelSim({ leaseTtlMs: TTL })): World {
   const handlers = authorityService({ sessions: sim.manager, authority: sim.authority, leaseTtlMs: TTL, clock: sim.clock });
-  serving = handlers;
-  const call = (method: Method, request: Record<string, unknown>, key: string | null = DEV_KEY): Promise<Answer> => {
-    const metadata = new grpc.Metadata();
-    if (key !== null) metadata.set('authorization', `Bearer ${key}`);
-    return new Promise((resolve) => {
-      const unary = (client as unknown as Record<Method, (...args: unknown[]) => void>)[method].bind(client);
-      unary(request, metadata, { deadline: Date.now() + 10_000 }, (err: grpc.ServiceError | null, lease: LeaseMessage) => {
-        resolve(err ? { ok: false, code: grpc.status[err.code], details: err.details } : { ok: true, lease });
-      });
-    });
+  harness.serve({ Authority: handlers });
+  const call = async (method: Method, request: Record<string, unknown>, key: string | null = DEV_KEY): Promise<Answer> => {
+    const answer = await harness.rpc<LeaseMessage>('Authority', method, request, { key });
+    return answer.ok ? { ok: true, lease: answer.value } : answer;
   };
   return { sim, handlers, call };
 }

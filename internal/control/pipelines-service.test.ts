@@ -4,64 +4,27 @@
 // cancellation, and a published pipeline opened and run by the same tenant.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadControlPlane } from '../../api/controlplane/loader.js';
+import { type Answer, type CallOptions, type ControlHarness, DEV_KEY, OTHER_KEY, failure, startControlHarness, value } from '../../test/support/control-harness.js';
 import { KernelSim, SimSession } from '../../test/support/kernel-sim.js';
-import { createRootLogger } from '../observe/logger.js';
-import { Metrics } from '../observe/metrics.js';
 import { DEMO_PIPELINE, VOICE_PIPELINE } from '../plan/embedded.js';
 import { PipelineRegistry, specHash, type RegistryOptions } from '../plan/registry.js';
 import type { PipelineSpec } from '../plan/types.js';
 import { Tenants } from '../tenancy/tenants.js';
-import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 import { pipelinesService } from './pipelines-service.js';
 import { sessionsService } from './sessions-service.js';
 import { MAX_STATUS_MESSAGE_BYTES, encodedLength } from './status-message.js';
 
-const DEV_KEY = 'dev-tenant-key-0123456789';
-const OTHER_KEY = 'other-tenant-key-0123456789';
 const PIPELINE_METHODS = ['PublishPipeline', 'GetPipeline', 'ListPipelines'] as const;
 const SESSION_METHODS = ['OpenSession', 'ProposeTurn'] as const;
 type Method = (typeof PIPELINE_METHODS)[number] | (typeof SESSION_METHODS)[number];
 
-type Answer<T = any> = { ok: true; value: T } | { ok: false; code: string; details: string };
-
-let server: ControlServer;
-let clients: Record<'Pipelines' | 'Sessions', grpc.Client>;
-/** The handlers the server forwards to; each test installs its own world. */
-let serving: { Pipelines: ServiceHandlers; Sessions: ServiceHandlers } = { Pipelines: {}, Sessions: {} };
-
-function forward(service: 'Pipelines' | 'Sessions', methods: readonly string[]): ServiceHandlers {
-  return Object.fromEntries(
-    methods.map((m) => [m, { unary: (ctx: CallContext, req: unknown) => (serving[service][m] as { unary: (c: CallContext, r: unknown) => unknown }).unary(ctx, req) }]),
-  );
-}
+let harness: ControlHarness<'Pipelines' | 'Sessions'>;
 
 beforeAll(async () => {
-  const tenants = new Tenants([
-    { name: 'dev', key: DEV_KEY },
-    { name: 'other', key: OTHER_KEY },
-  ]);
-  server = new ControlServer({
-    tenants,
-    handlers: { Pipelines: forward('Pipelines', PIPELINE_METHODS), Sessions: forward('Sessions', SESSION_METHODS) },
-    metrics: new Metrics({ processMetrics: false }),
-    logger: createRootLogger({ level: 'silent' }),
-    maxDeadlineMs: 10_000,
-  });
-  const port = await server.bind('127.0.0.1', 0);
-  server.setServing(true);
-  const v1 = loadControlPlane().grpcObject.baton.v1;
-  clients = {
-    Pipelines: new v1.Pipelines(`127.0.0.1:${port}`, grpc.credentials.createInsecure()),
-    Sessions: new v1.Sessions(`127.0.0.1:${port}`, grpc.credentials.createInsecure()),
-  };
+  harness = await startControlHarness({ Pipelines: PIPELINE_METHODS, Sessions: SESSION_METHODS });
 });
 
-afterAll(async () => {
-  clients?.Pipelines.close();
-  clients?.Sessions.close();
-  await server?.shutdown(1000);
-});
+afterAll(() => harness?.close());
 
 interface World {
   registry: PipelineRegistry;
@@ -72,43 +35,23 @@ interface World {
 function world(options?: RegistryOptions): World {
   const sim = new KernelSim();
   const registry = options ? new PipelineRegistry(options) : sim.registry;
-  serving = {
+  harness.serve({
     Pipelines: pipelinesService({ registry }),
     Sessions: sessionsService({ sessions: sim.manager, tenants: new Tenants([]), publicUrl: () => 'ws://127.0.0.1:1', wallNow: () => sim.clock.wallNow(), tokenTtlMs: 60_000 }),
-  };
+  });
   return { registry, sim };
 }
 
-function metadata(key: string | null): grpc.Metadata {
-  const md = new grpc.Metadata();
-  if (key !== null) md.set('authorization', `Bearer ${key}`);
-  return md;
+function serviceOf(method: Method): 'Pipelines' | 'Sessions' {
+  return (PIPELINE_METHODS as readonly string[]).includes(method) ? 'Pipelines' : 'Sessions';
 }
 
-function start(method: Method, request: unknown, opts: { key?: string | null; deadline?: number } = {}): { call: grpc.ClientUnaryCall; answer: Promise<Answer> } {
-  const service = (PIPELINE_METHODS as readonly string[]).includes(method) ? 'Pipelines' : 'Sessions';
-  const client = clients[service] as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>;
-  let call!: grpc.ClientUnaryCall;
-  const answer = new Promise<Answer>((resolve) => {
-    call = client[method]!.call(client, request, metadata(opts.key === undefined ? DEV_KEY : opts.key), { deadline: opts.deadline ?? Date.now() + 10_000 }, (err: grpc.ServiceError | null, value: unknown) => {
-      resolve(err ? { ok: false, code: grpc.status[err.code], details: err.details } : { ok: true, value });
-    });
-  });
-  return { call, answer };
+function start(method: Method, request: unknown, opts: CallOptions = {}): { call: grpc.ClientUnaryCall; answer: Promise<Answer> } {
+  return harness.start(serviceOf(method), method, request, opts);
 }
 
-function rpc<T = any>(method: Method, request: unknown, opts: { key?: string | null; deadline?: number } = {}): Promise<Answer<T>> {
-  return start(method, request, opts).answer;
-}
-
-function value<T>(answer: Answer<T>): T {
-  if (!answer.ok) throw new Error(`expected OK, got ${answer.code}: ${answer.details}`);
-  return answer.value;
-}
-
-function failure(answer: Answer): { code: string; details: string } {
-  if (answer.ok) throw new Error(`expected an error status, got ${JSON.stringify(answer.value)}`);
-  return { code: answer.code, details: answer.details };
+function rpc<T = any>(method: Method, request: unknown, opts: CallOptions = {}): Promise<Answer<T>> {
+  return harness.rpc<T>(serviceOf(method), method, request, opts);
 }
 
 function bot(reply = 'hello from bot', name = 'bot'): PipelineSpec {

@@ -5,87 +5,41 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadControlPlane } from '../../api/controlplane/loader.js';
+import { type Answer, type CallOptions, type ControlHarness, DEV_KEY, OTHER_KEY, failure, startControlHarness, value } from '../../test/support/control-harness.js';
 import { InlineAnalyzer, type ScriptAnalyzer } from '../nodes/registry/analyzer.js';
 import { ScriptRegistry } from '../nodes/registry/store.js';
 import type { ScriptLimits } from '../nodes/registry/names.js';
-import { createRootLogger } from '../observe/logger.js';
-import { Metrics } from '../observe/metrics.js';
-import { Tenants } from '../tenancy/tenants.js';
-import { type CallContext, ControlServer, type ServiceHandlers } from './grpc-server.js';
 import { scriptsService } from './scripts-service.js';
 import { MAX_STATUS_MESSAGE_BYTES, encodedLength } from './status-message.js';
 
-const DEV_KEY = 'dev-tenant-key-0123456789';
-const OTHER_KEY = 'other-tenant-key-0123456789';
 const METHODS = ['PutScript', 'GetScript', 'ListScripts', 'DeleteScript'] as const;
 type Method = (typeof METHODS)[number];
-type Answer<T = any> = { ok: true; value: T } | { ok: false; code: string; details: string };
 
 const NODE = 'SCRIPT_KIND_NODE';
 const MODULE = 'SCRIPT_KIND_MODULE';
 const HANDLER = 'export default function handle(input) { return input; }';
 
-let server: ControlServer;
-let client: grpc.Client;
-let port = 0;
-let serving: ServiceHandlers = {};
+let harness: ControlHarness<'Scripts'>;
 
 beforeAll(async () => {
-  const tenants = new Tenants([
-    { name: 'dev', key: DEV_KEY },
-    { name: 'other', key: OTHER_KEY },
-  ]);
-  const forward: ServiceHandlers = Object.fromEntries(
-    METHODS.map((m) => [m, { unary: (ctx: CallContext, req: unknown) => (serving[m] as { unary: (c: CallContext, r: unknown) => unknown }).unary(ctx, req) }]),
-  );
-  server = new ControlServer({ tenants, handlers: { Scripts: forward }, metrics: new Metrics({ processMetrics: false }), logger: createRootLogger({ level: 'silent' }), maxDeadlineMs: 10_000 });
-  port = await server.bind('127.0.0.1', 0);
-  server.setServing(true);
-  client = new (loadControlPlane().grpcObject.baton.v1.Scripts)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  harness = await startControlHarness({ Scripts: METHODS });
 });
 
-afterAll(async () => {
-  client?.close();
-  await server?.shutdown(1000);
-});
+afterAll(() => harness?.close());
 
 /** A fresh store behind the server. */
 function world(limits: Partial<ScriptLimits> = {}, analyzer?: ScriptAnalyzer): ScriptRegistry {
   const scripts = new ScriptRegistry(limits);
-  serving = scriptsService({ scripts, ...(analyzer ? { analyzer } : {}) });
+  harness.serve({ Scripts: scriptsService({ scripts, ...(analyzer ? { analyzer } : {}) }) });
   return scripts;
 }
 
-function metadata(key: string | null): grpc.Metadata {
-  const md = new grpc.Metadata();
-  if (key !== null) md.set('authorization', `Bearer ${key}`);
-  return md;
+function start(method: Method, request: unknown, opts: CallOptions = {}): { call: grpc.ClientUnaryCall; answer: Promise<Answer> } {
+  return harness.start('Scripts', method, request, opts);
 }
 
-function start(method: Method, request: unknown, opts: { key?: string | null; deadline?: number } = {}): { call: grpc.ClientUnaryCall; answer: Promise<Answer> } {
-  const unary = (client as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
-  let call!: grpc.ClientUnaryCall;
-  const answer = new Promise<Answer>((resolve) => {
-    call = unary.call(client, request, metadata(opts.key === undefined ? DEV_KEY : opts.key), { deadline: opts.deadline ?? Date.now() + 10_000 }, (err: grpc.ServiceError | null, value: unknown) => {
-      resolve(err ? { ok: false, code: grpc.status[err.code], details: err.details } : { ok: true, value });
-    });
-  });
-  return { call, answer };
-}
-
-function rpc<T = any>(method: Method, request: unknown, opts: { key?: string | null; deadline?: number } = {}): Promise<Answer<T>> {
-  return start(method, request, opts).answer;
-}
-
-function value<T>(answer: Answer<T>): T {
-  if (!answer.ok) throw new Error(`expected OK, got ${answer.code}: ${answer.details}`);
-  return answer.value;
-}
-
-function failure(answer: Answer): { code: string; details: string } {
-  if (answer.ok) throw new Error(`expected an error status, got ${JSON.stringify(answer.value)}`);
-  return { code: answer.code, details: answer.details };
+function rpc<T = any>(method: Method, request: unknown, opts: CallOptions = {}): Promise<Answer<T>> {
+  return harness.rpc<T>('Scripts', method, request, opts);
 }
 
 const put = (name: string, source: string, kind: string | number = MODULE, key?: string | null): Promise<Answer> => rpc('PutScript', { name, kind, source }, { key });
@@ -201,12 +155,12 @@ describe('PutScript and GetScript', () => {
     // A hand-encoded PutScriptRequest: grpc-js clients would refuse to send such a string, other clients may not.
     const request = Buffer.concat([Buffer.from([0x0a, name.length]), name, Buffer.from([0x10, 0x02, 0x1a, source.length]), source]);
     const answer = await new Promise<Answer>((resolve) => {
-      client.makeUnaryRequest(
+      harness.client('Scripts').makeUnaryRequest(
         '/baton.v1.Scripts/PutScript',
         (bytes: Buffer) => bytes,
         (bytes: Buffer) => bytes,
         request,
-        metadata(DEV_KEY),
+        bearer(DEV_KEY),
         { deadline: Date.now() + 10_000 },
         (err, response) => resolve(err ? { ok: false, code: grpc.status[err.code], details: err.details } : { ok: true, value: response }),
       );
@@ -371,3 +325,9 @@ describe('where sources are analysed', () => {
     expect(store.usage('dev')).toEqual({ scripts: 0, bytes: 0 });
   });
 });
+
+function bearer(key: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${key}`);
+  return md;
+}

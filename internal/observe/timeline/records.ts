@@ -40,6 +40,20 @@ export interface PlanFrozen {
   plan_hash: string;
   canonical_plan: Uint8Array;
   seed: number;
+  /** The plan's pinned scripts by name; absent when it pins none. A source is carried once per timeline (see PinnedScript). */
+  scripts?: PinnedScript[];
+}
+
+/**
+ * One script a frozen plan pins. `source` is verbatim UTF-8 in the first
+ * record of the timeline naming `sha256`, and empty in every later one: a
+ * long session does not repeat kilobytes of code per turn.
+ */
+export interface PinnedScript {
+  name: string;
+  /** Lower-case hex SHA-256 of the source, as in the canonical plan's `scripts` map. */
+  sha256: string;
+  source: string;
 }
 
 export interface NodeInvocation {
@@ -106,7 +120,8 @@ export class TimelineFormatError extends Error {
 
 // ---- Schema, loaded once from timeline.proto ----
 
-type FieldShape = { name: string; shape: 'scalar' | 'bytes' | 'map' };
+/** `messages` is a repeated embedded message, whose own fields are `fields`. */
+type FieldShape = { name: string; shape: 'scalar' | 'bytes' | 'map' } | { name: string; shape: 'messages'; fields: readonly FieldShape[] };
 
 interface BodySchema {
   readonly number: number;
@@ -132,7 +147,15 @@ interface TimelineSchema {
 function shapes(type: protobuf.Type): FieldShape[] {
   return type.fieldsArray
     .filter((f) => !f.partOf)
-    .map((f) => ({ name: f.name, shape: f.map ? 'map' : f.type === 'bytes' ? 'bytes' : 'scalar' }));
+    .map((f): FieldShape => {
+      f.resolve();
+      if (f.resolvedType instanceof protobuf.Type) {
+        // Only lists of messages occur in bodies; a single embedded message would need its own default handling.
+        if (!f.repeated) throw new Error(`timeline.proto: ${type.name}.${f.name} must be a repeated message`);
+        return { name: f.name, shape: 'messages', fields: shapes(f.resolvedType) };
+      }
+      return { name: f.name, shape: f.map ? 'map' : f.type === 'bytes' ? 'bytes' : 'scalar' };
+    });
 }
 
 function loadSchema(): TimelineSchema {
@@ -185,10 +208,20 @@ const SCHEMA = loadSchema();
 function canonical(fields: readonly FieldShape[], value: object): Record<string, unknown> {
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const { name, shape } of fields) {
+  for (const field of fields) {
+    const { name, shape } = field;
     const v = src[name];
     if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
     if (shape === 'bytes' && (v as Uint8Array).length === 0) continue;
+    if (shape === 'messages') {
+      if (!Array.isArray(v)) throw new TypeError(`${name}: must be an array`);
+      if (v.length === 0) continue;
+      out[name] = v.map((item: unknown) => {
+        if (typeof item !== 'object' || item === null) throw new TypeError(`${name}: every element must be an object`);
+        return canonical(field.fields, item);
+      });
+      continue;
+    }
     if (shape === 'map') {
       const keys = Object.keys(v as object).sort();
       if (keys.length === 0) continue;
@@ -304,12 +337,25 @@ function asView(v: unknown): Uint8Array {
   return Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b;
 }
 
+/**
+ * Plain Uint8Array views for bytes, so decoded records compare equal to what
+ * was appended; an empty list is left out, as an appended body leaves it out.
+ */
+function plain(fields: readonly FieldShape[], obj: Record<string, unknown>): void {
+  for (const f of fields) {
+    if (f.shape === 'bytes') obj[f.name] = asView(obj[f.name]);
+    if (f.shape !== 'messages') continue;
+    const items = obj[f.name] as Record<string, unknown>[];
+    if (items.length === 0) delete obj[f.name];
+    else for (const item of items) plain(f.fields, item);
+  }
+}
+
 function decodeBody(c: BodyCase, bytes: Uint8Array): RecordBody {
   if (c === 'ingress') return { case: 'ingress', value: asView(bytes) };
   const { type, fields } = bodySchema(c);
   const obj = type!.toObject(type!.decode(bytes), { longs: Number, defaults: true }) as Record<string, unknown>;
-  // Plain Uint8Array views, so decoded records compare equal to what was appended.
-  for (const f of fields) if (f.shape === 'bytes') obj[f.name] = asView(obj[f.name]);
+  plain(fields, obj);
   return { case: c, value: obj } as unknown as RecordBody;
 }
 

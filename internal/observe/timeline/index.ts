@@ -11,6 +11,7 @@ export {
   type EgressRecord,
   type NodeInvocation,
   type NondeterministicInput,
+  type PinnedScript,
   type PlanFrozen,
   type RecordBody,
   type Rejection,

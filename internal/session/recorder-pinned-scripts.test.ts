@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
 import { makePlan } from '../../test/support/graph-run.js';
 import { VirtualClock } from '../determinism/clock.js';
-import { type PlanFrozen, decodeRecord } from '../observe/timeline/records.js';
+import { type PlanFrozen, TIMELINE_FORMAT_VERSION, decodeRecord } from '../observe/timeline/records.js';
 import { TimelineRecorder } from '../observe/timeline/recorder.js';
 import { TimelineSessionRecorder } from './recorder.js';
 
@@ -36,6 +36,13 @@ function recorder(sources: Record<string, string>) {
 }
 
 const plan = (scripts: Record<string, string>) => makePlan([], { scripts });
+
+test('the session header names the timeline format version the file follows', () => {
+  const { timeline } = recorder({});
+  const first = decodeRecord(timeline.window()[0]!.bytes);
+  expect(first.body).toEqual({ case: 'header', value: { ...header, format_version: TIMELINE_FORMAT_VERSION } });
+  expect(TIMELINE_FORMAT_VERSION).toBe(1);
+});
 
 describe('plan_frozen carries the pinned script sources', () => {
   test('the first plan carries every source it pins, sorted by name, each matching its hash', () => {

@@ -8,7 +8,7 @@ import { type AbiError, type AnyEnvelope, encodeBinary } from '../../api/eventab
 import type { NodeInvocationRecord } from '../nodes/types.js';
 import type { DecisionDetail, DecisionKind, DecisionOutcome } from '../observe/timeline/decisions.js';
 import type { TimelineRecorder } from '../observe/timeline/recorder.js';
-import type { NodeInvocation, PinnedScript, SessionHeader } from '../observe/timeline/records.js';
+import { type NodeInvocation, type PinnedScript, type SessionHeader, TIMELINE_FORMAT_VERSION } from '../observe/timeline/records.js';
 import type { FrozenPlan } from '../plan/types.js';
 import type { EgressRecorder } from './egress.js';
 
@@ -44,7 +44,7 @@ export class TimelineSessionRecorder implements SessionRecorder {
     /** Absent: a plan that pins scripts cannot be recorded. */
     private readonly sources?: ScriptSources,
   ) {
-    timeline.appendTerminal({ case: 'header', value: header });
+    timeline.appendTerminal({ case: 'header', value: { ...header, format_version: TIMELINE_FORMAT_VERSION } });
   }
 
   ingress(event: AnyEnvelope, raw?: Uint8Array): boolean {

@@ -17,7 +17,16 @@ export interface SessionHeader {
   kernel_version: string;
   /** Informational only; replay never decides on it. */
   opened_wall_ms: number;
+  /** TIMELINE_FORMAT_VERSION of the writer; absent in files written before it was recorded. */
+  format_version?: number;
 }
+
+/**
+ * The layout docs/timeline.md describes. It changes only when a reader of
+ * the previous layout would misread a file; appended fields a reader can skip
+ * do not change it.
+ */
+export const TIMELINE_FORMAT_VERSION = 1;
 
 /** EgressRecord: one egress frame, by the SHA-256 of its canonical envelope bytes. */
 export interface EgressRecord {
@@ -158,6 +167,16 @@ function shapes(type: protobuf.Type): FieldShape[] {
     });
 }
 
+/**
+ * Fields added after the first layout: optional in the body types and left
+ * out of a decoded body when unset, so a body without them decodes as it was
+ * appended, as it did before they existed.
+ */
+const LATER_FIELDS: Partial<Record<BodyCase, readonly string[]>> = {
+  header: ['format_version'],
+  plan_frozen: ['scripts'],
+};
+
 function loadSchema(): TimelineSchema {
   const root = new protobuf.Root();
   // timeline.proto imports "baton/v1/events.proto" relative to the proto root,
@@ -191,6 +210,10 @@ function loadSchema(): TimelineSchema {
     session_id: headerField('session_id', 'string'),
     turn_id: headerField('turn_id', 'string'),
   };
+  for (const [c, names] of Object.entries(LATER_FIELDS)) {
+    const known = bodies.get(c as BodyCase)!.fields.map((f) => f.name);
+    for (const name of names) if (!known.includes(name)) throw new Error(`timeline.proto: ${c} has no field ${name}`);
+  }
   // writeRecord writes these before the body; canonical order needs them numbered lower.
   if (Math.max(...Object.values(header)) > Math.min(...byNumber.keys())) throw new Error('timeline.proto: body members must be numbered after the header fields');
   return { header, bodies, byNumber };
@@ -337,17 +360,11 @@ function asView(v: unknown): Uint8Array {
   return Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b;
 }
 
-/**
- * Plain Uint8Array views for bytes, so decoded records compare equal to what
- * was appended; an empty list is left out, as an appended body leaves it out.
- */
+/** Plain Uint8Array views for bytes, so decoded records compare equal to what was appended. */
 function plain(fields: readonly FieldShape[], obj: Record<string, unknown>): void {
   for (const f of fields) {
     if (f.shape === 'bytes') obj[f.name] = asView(obj[f.name]);
-    if (f.shape !== 'messages') continue;
-    const items = obj[f.name] as Record<string, unknown>[];
-    if (items.length === 0) delete obj[f.name];
-    else for (const item of items) plain(f.fields, item);
+    if (f.shape === 'messages') for (const item of obj[f.name] as Record<string, unknown>[]) plain(f.fields, item);
   }
 }
 
@@ -356,6 +373,10 @@ function decodeBody(c: BodyCase, bytes: Uint8Array): RecordBody {
   const { type, fields } = bodySchema(c);
   const obj = type!.toObject(type!.decode(bytes), { longs: Number, defaults: true }) as Record<string, unknown>;
   plain(fields, obj);
+  for (const name of LATER_FIELDS[c] ?? []) {
+    const v = obj[name];
+    if (v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) delete obj[name];
+  }
   return { case: c, value: obj } as unknown as RecordBody;
 }
 

@@ -1,4 +1,4 @@
-// The script sources a plan pins travel inside its plan_frozen record: they round-trip byte for byte, encode one canonical way, and a plan without scripts is written as before.
+// Fields added to the first timeline layout: the script sources a plan pins travel inside its plan_frozen record (round-trip byte for byte, one canonical encoding), the header names the format version, and a body without them is written and read as before.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -32,6 +32,13 @@ describe('pinned script sources in plan_frozen', () => {
   test('an empty script list is not written: the record is byte-identical to one without the field', () => {
     expect(Buffer.from(encodeRecord(planRecord([]))).equals(Buffer.from(encodeRecord(planRecord())))).toBe(true);
     expect(decodeRecord(encodeRecord(planRecord([])))).toEqual(planRecord());
+  });
+
+  test('a header written before format_version existed decodes without it; one with it keeps it', () => {
+    const header = { tenant: 't', pipeline: 'p', pipeline_version: '1', seed: 1, codec: 'pcm16', sample_rate: 16000, kernel_version: 'k', opened_wall_ms: 0 };
+    const rec = (value: typeof header & { format_version?: number }): TimelineRecord => ({ index: 0, at_ms: 0, session_id: 's', turn_id: '', body: { case: 'header', value } });
+    expect(decodeRecord(encodeRecord(rec(header))).body.value).not.toHaveProperty('format_version');
+    expect(decodeRecord(encodeRecord(rec({ ...header, format_version: 1 }))).body.value).toEqual({ ...header, format_version: 1 });
   });
 
   test('a script list that is not a list of objects is refused, not written half', () => {

@@ -38,6 +38,9 @@ const SCRIPTS: Record<string, string> = {
   // Streams a delta first, so the test cancels a script it knows is running.
   'evidence/streams-then-spins': "import { emit } from 'baton:host';\nexport default function handle() { emit('Working on it. '); for (;;) {} }\n",
   'evidence/hoards': 'export default function handle() { const kept = []; for (;;) kept.push(new Array(4096).fill(kept.length)); }\n',
+  // Catching the refusal does not help: the invocation is security_violation whatever the script does next.
+  'evidence/trespasses':
+    "import { call } from 'baton:provider';\nexport default async function handle() { try { await call('someone-elses', { text: 'x' }); } catch (e) {} return 'fine'; }\n",
 };
 
 /** upper (a script that succeeds) feeding `script`, then speech: each failure below follows an `ok`. */
@@ -62,6 +65,7 @@ const PIPELINES: PipelineSpec[] = [
   pipeline('over-budget', 'evidence/spins', 100),
   pipeline('canceled', 'evidence/streams-then-spins', 20_000),
   pipeline('over-memory', 'evidence/hoards'),
+  pipeline('forbidden', 'evidence/trespasses'),
 ];
 
 function registry(): ScriptRegistry {
@@ -133,11 +137,12 @@ describe('script invocation outcomes in the timeline', () => {
     expect(new TextDecoder().decode(scriptInvocations(s)[1]!.output)).toBe('HELLO');
   });
 
-  // DESIGN 11.1: over budget is timeout and budget_exhausted; a throw or the memory cap is node_failure.
+  // DESIGN 11.1: over budget is timeout and budget_exhausted; a throw, the memory cap or a forbidden capability is node_failure.
   test.each([
     { what: 'throws', pipeline: 'throws', outcome: 'execution', reason: 'node_failure' },
     { what: 'runs past its budget', pipeline: 'over-budget', outcome: 'timeout', reason: 'budget_exhausted' },
     { what: 'allocates past the memory cap', pipeline: 'over-memory', outcome: 'memory_limit', reason: 'node_failure' },
+    { what: 'calls a provider binding its node does not name', pipeline: 'forbidden', outcome: 'security_violation', reason: 'node_failure' },
   ])('a script that $what records $outcome after the script before it recorded ok, and the turn ends $reason', async ({ pipeline: name, outcome, reason }) => {
     const sim = kernel();
     const s = await sim.open(name);

@@ -2,8 +2,8 @@
 // (ingress, decisions, plans, node calls, egress hashes), mapped onto
 // TimelineRecorder bodies. Terminal records use the recorder's reserved
 // space so an abort can always be explained. A plan's script sources go into
-// the timeline once each, so replay needs no registry; it never asks the
-// registry for a source after the plan froze.
+// the timeline once each, so replay needs no registry and a long session does
+// not repeat code per turn.
 import { type AbiError, type AnyEnvelope, encodeBinary } from '../../api/eventabi/index.js';
 import type { NodeInvocationRecord } from '../nodes/types.js';
 import type { DecisionDetail, DecisionKind, DecisionOutcome } from '../observe/timeline/decisions.js';
@@ -67,9 +67,9 @@ export class TimelineSessionRecorder implements SessionRecorder {
     return true;
   }
 
-  /** Sorted by name (code units), so the same plan records the same bytes; undefined when a source cannot be found. */
+  /** Sorted by name (UTF-16 code units, the default sort), so the same plan records the same bytes; undefined when a source cannot be found. */
   private pinnedScripts(plan: FrozenPlan): PinnedScript[] | undefined {
-    const names = Object.keys(plan.scripts).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = Object.keys(plan.scripts).sort();
     const carried = new Set<string>();
     const scripts: PinnedScript[] = [];
     for (const name of names) {

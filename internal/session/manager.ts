@@ -78,6 +78,8 @@ export interface LinkedScripts {
   linkedHashes(tenant: string, name: string): ReadonlyMap<string, string> | undefined;
   /** Keeps the sources of `hashes` readable until released, whatever replaces them meanwhile. */
   pin(tenant: string, hashes: Iterable<string>): { release(): void } | undefined;
+  /** The source a frozen plan pins by this hash, for the timeline: replay needs no registry. */
+  sourceByHash(tenant: string, hash: string): string | undefined;
 }
 
 /** What remains of a session after it ended: enough to answer for its lease and export its timeline. */
@@ -188,7 +190,7 @@ export class SessionManager {
       sample_rate: request.sample_rate,
       kernel_version: KERNEL_VERSION,
       opened_wall_ms: this.opts.clock.virtual ? 0 : this.opts.clock.wallNow(),
-    });
+    }, (hash) => this.opts.scripts?.sourceByHash(tenant, hash));
     session = new Session(
       {
         session_id,

@@ -45,6 +45,7 @@ import type { OpenSessionRequest as _baton_v1_OpenSessionRequest, OpenSessionReq
 import type { OpenSessionResponse as _baton_v1_OpenSessionResponse, OpenSessionResponse__Output as _baton_v1_OpenSessionResponse__Output } from './baton/v1/OpenSessionResponse.js';
 import type { OutputClear as _baton_v1_OutputClear, OutputClear__Output as _baton_v1_OutputClear__Output } from './baton/v1/OutputClear.js';
 import type { OutputEnd as _baton_v1_OutputEnd, OutputEnd__Output as _baton_v1_OutputEnd__Output } from './baton/v1/OutputEnd.js';
+import type { PinnedScript as _baton_v1_PinnedScript, PinnedScript__Output as _baton_v1_PinnedScript__Output } from './baton/v1/PinnedScript.js';
 import type { PipelineSpec as _baton_v1_PipelineSpec, PipelineSpec__Output as _baton_v1_PipelineSpec__Output } from './baton/v1/PipelineSpec.js';
 import type { PipelineVersion as _baton_v1_PipelineVersion, PipelineVersion__Output as _baton_v1_PipelineVersion__Output } from './baton/v1/PipelineVersion.js';
 import type { PipelinesClient as _baton_v1_PipelinesClient, PipelinesDefinition as _baton_v1_PipelinesDefinition } from './baton/v1/Pipelines.js';
@@ -141,6 +142,7 @@ export interface ProtoGrpcType {
       OpenSessionResponse: MessageTypeDefinition<_baton_v1_OpenSessionResponse, _baton_v1_OpenSessionResponse__Output>
       OutputClear: MessageTypeDefinition<_baton_v1_OutputClear, _baton_v1_OutputClear__Output>
       OutputEnd: MessageTypeDefinition<_baton_v1_OutputEnd, _baton_v1_OutputEnd__Output>
+      PinnedScript: MessageTypeDefinition<_baton_v1_PinnedScript, _baton_v1_PinnedScript__Output>
       PipelineSpec: MessageTypeDefinition<_baton_v1_PipelineSpec, _baton_v1_PipelineSpec__Output>
       PipelineVersion: MessageTypeDefinition<_baton_v1_PipelineVersion, _baton_v1_PipelineVersion__Output>
       Pipelines: SubtypeConstructor<typeof grpc.Client, _baton_v1_PipelinesClient> & { service: _baton_v1_PipelinesDefinition }

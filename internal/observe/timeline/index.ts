@@ -1,6 +1,7 @@
 // Public surface of the session timeline: record types and codec, the recorder and the readers; it never exports the file sink's internals.
 export {
   BODY_CASES,
+  TIMELINE_FORMAT_VERSION,
   TimelineFormatError,
   decodeRecord,
   egressBody,
@@ -11,6 +12,7 @@ export {
   type EgressRecord,
   type NodeInvocation,
   type NondeterministicInput,
+  type PinnedScript,
   type PlanFrozen,
   type RecordBody,
   type Rejection,

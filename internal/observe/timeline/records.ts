@@ -17,7 +17,16 @@ export interface SessionHeader {
   kernel_version: string;
   /** Informational only; replay never decides on it. */
   opened_wall_ms: number;
+  /** TIMELINE_FORMAT_VERSION of the writer; absent in files written before it was recorded. */
+  format_version?: number;
 }
+
+/**
+ * The layout docs/timeline.md describes. It changes only when a reader of
+ * the previous layout would misread a file; appended fields a reader can skip
+ * do not change it.
+ */
+export const TIMELINE_FORMAT_VERSION = 1;
 
 /** EgressRecord: one egress frame, by the SHA-256 of its canonical envelope bytes. */
 export interface EgressRecord {
@@ -40,6 +49,20 @@ export interface PlanFrozen {
   plan_hash: string;
   canonical_plan: Uint8Array;
   seed: number;
+  /** The plan's pinned scripts by name; absent when it pins none. A source is carried once per timeline (see PinnedScript). */
+  scripts?: PinnedScript[];
+}
+
+/**
+ * One script a frozen plan pins. `source` is verbatim UTF-8 in the first
+ * record of the timeline naming `sha256`, and empty in every later one: a
+ * long session does not repeat kilobytes of code per turn.
+ */
+export interface PinnedScript {
+  name: string;
+  /** Lower-case hex SHA-256 of the source, as in the canonical plan's `scripts` map. */
+  sha256: string;
+  source: string;
 }
 
 export interface NodeInvocation {
@@ -106,7 +129,8 @@ export class TimelineFormatError extends Error {
 
 // ---- Schema, loaded once from timeline.proto ----
 
-type FieldShape = { name: string; shape: 'scalar' | 'bytes' | 'map' };
+/** `messages` is a repeated embedded message, whose own fields are `fields`. */
+type FieldShape = { name: string; shape: 'scalar' | 'bytes' | 'map' } | { name: string; shape: 'messages'; fields: readonly FieldShape[] };
 
 interface BodySchema {
   readonly number: number;
@@ -132,8 +156,26 @@ interface TimelineSchema {
 function shapes(type: protobuf.Type): FieldShape[] {
   return type.fieldsArray
     .filter((f) => !f.partOf)
-    .map((f) => ({ name: f.name, shape: f.map ? 'map' : f.type === 'bytes' ? 'bytes' : 'scalar' }));
+    .map((f): FieldShape => {
+      f.resolve();
+      if (f.resolvedType instanceof protobuf.Type) {
+        // Only lists of messages occur in bodies; a single embedded message would need its own default handling.
+        if (!f.repeated) throw new Error(`timeline.proto: ${type.name}.${f.name} must be a repeated message`);
+        return { name: f.name, shape: 'messages', fields: shapes(f.resolvedType) };
+      }
+      return { name: f.name, shape: f.map ? 'map' : f.type === 'bytes' ? 'bytes' : 'scalar' };
+    });
 }
+
+/**
+ * Fields added after the first layout: optional in the body types and left
+ * out of a decoded body when unset, so a body without them decodes as it was
+ * appended, as it did before they existed.
+ */
+const LATER_FIELDS: Partial<Record<BodyCase, readonly string[]>> = {
+  header: ['format_version'],
+  plan_frozen: ['scripts'],
+};
 
 function loadSchema(): TimelineSchema {
   const root = new protobuf.Root();
@@ -168,6 +210,10 @@ function loadSchema(): TimelineSchema {
     session_id: headerField('session_id', 'string'),
     turn_id: headerField('turn_id', 'string'),
   };
+  for (const [c, names] of Object.entries(LATER_FIELDS)) {
+    const known = bodies.get(c as BodyCase)!.fields.map((f) => f.name);
+    for (const name of names) if (!known.includes(name)) throw new Error(`timeline.proto: ${c} has no field ${name}`);
+  }
   // writeRecord writes these before the body; canonical order needs them numbered lower.
   if (Math.max(...Object.values(header)) > Math.min(...byNumber.keys())) throw new Error('timeline.proto: body members must be numbered after the header fields');
   return { header, bodies, byNumber };
@@ -185,10 +231,20 @@ const SCHEMA = loadSchema();
 function canonical(fields: readonly FieldShape[], value: object): Record<string, unknown> {
   const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const { name, shape } of fields) {
+  for (const field of fields) {
+    const { name, shape } = field;
     const v = src[name];
     if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
     if (shape === 'bytes' && (v as Uint8Array).length === 0) continue;
+    if (shape === 'messages') {
+      if (!Array.isArray(v)) throw new TypeError(`${name}: must be an array`);
+      if (v.length === 0) continue;
+      out[name] = v.map((item: unknown) => {
+        if (typeof item !== 'object' || item === null) throw new TypeError(`${name}: every element must be an object`);
+        return canonical(field.fields, item);
+      });
+      continue;
+    }
     if (shape === 'map') {
       const keys = Object.keys(v as object).sort();
       if (keys.length === 0) continue;
@@ -304,12 +360,23 @@ function asView(v: unknown): Uint8Array {
   return Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b;
 }
 
+/** Plain Uint8Array views for bytes, so decoded records compare equal to what was appended. */
+function plain(fields: readonly FieldShape[], obj: Record<string, unknown>): void {
+  for (const f of fields) {
+    if (f.shape === 'bytes') obj[f.name] = asView(obj[f.name]);
+    if (f.shape === 'messages') for (const item of obj[f.name] as Record<string, unknown>[]) plain(f.fields, item);
+  }
+}
+
 function decodeBody(c: BodyCase, bytes: Uint8Array): RecordBody {
   if (c === 'ingress') return { case: 'ingress', value: asView(bytes) };
   const { type, fields } = bodySchema(c);
   const obj = type!.toObject(type!.decode(bytes), { longs: Number, defaults: true }) as Record<string, unknown>;
-  // Plain Uint8Array views, so decoded records compare equal to what was appended.
-  for (const f of fields) if (f.shape === 'bytes') obj[f.name] = asView(obj[f.name]);
+  plain(fields, obj);
+  for (const name of LATER_FIELDS[c] ?? []) {
+    const v = obj[name];
+    if (v === 0 || v === '' || (Array.isArray(v) && v.length === 0)) delete obj[name];
+  }
   return { case: c, value: obj } as unknown as RecordBody;
 }
 

@@ -11,6 +11,7 @@ export interface SessionHeader {
   'sample_rate'?: (number);
   'kernel_version'?: (string);
   'opened_wall_ms'?: (number | string | Long);
+  'format_version'?: (number);
 }
 
 export interface SessionHeader__Output {
@@ -22,4 +23,5 @@ export interface SessionHeader__Output {
   'sample_rate': (number);
   'kernel_version': (string);
   'opened_wall_ms': (number);
+  'format_version': (number);
 }

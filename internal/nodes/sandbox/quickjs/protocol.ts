@@ -34,6 +34,8 @@ export interface EngineLimits {
   readonly maxStackBytes: number;
   /** A context serves this many invocations, then a fresh one is made; any error also retires it. */
   readonly contextRuns: number;
+  /** Compiled tenant modules kept per tenant engine (config `script_cache_entries`): the prepared sources' LRU cap, and the module records a context may hold before it is retired. */
+  readonly cacheEntries: number;
   /** Tenant engines a worker keeps; the least recently used is dropped beyond it. */
   readonly enginesPerWorker: number;
 }

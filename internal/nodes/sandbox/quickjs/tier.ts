@@ -13,8 +13,10 @@ export interface QuickJSTierOptions {
   readonly memoryBytes?: number;
   /** A call that overruns its budget by this much has its worker terminated. Default 50. */
   readonly graceMs?: number;
-  /** Invocations one context serves before a fresh one is made. Default 1: every call starts from pristine intrinsics. */
+  /** Invocations one context serves before a fresh one is made (any error also retires it). Default 1000: the context's intrinsics are frozen, so reuse carries nothing between calls. */
   readonly contextRuns?: number;
+  /** Compiled modules kept per tenant (config `script_cache_entries`), least recently used dropped. Default 256. */
+  readonly cacheEntries?: number;
   /** Tenant engines one worker keeps. Default 4. */
   readonly enginesPerWorker?: number;
   /** Engine stack limit. Default 256 KiB. */
@@ -30,7 +32,8 @@ export const QUICKJS_TIER_DEFAULTS = Object.freeze({
   maxQueued: 64,
   memoryBytes: 64 * 1024 * 1024,
   graceMs: 50,
-  contextRuns: 1,
+  contextRuns: 1000,
+  cacheEntries: 256,
   enginesPerWorker: 4,
   maxStackBytes: 256 * 1024,
 });
@@ -84,6 +87,7 @@ export class QuickJSTier implements ScriptTier {
       runtimeMemoryBytes: memoryBytes - Math.max(16 * 1024 * 1024 + 4 * 1024 * 1024, memoryBytes / 8),
       maxStackBytes: opts.maxStackBytes ?? QUICKJS_TIER_DEFAULTS.maxStackBytes,
       contextRuns: Math.max(1, opts.contextRuns ?? QUICKJS_TIER_DEFAULTS.contextRuns),
+      cacheEntries: Math.max(1, opts.cacheEntries ?? QUICKJS_TIER_DEFAULTS.cacheEntries),
       enginesPerWorker: Math.max(1, opts.enginesPerWorker ?? QUICKJS_TIER_DEFAULTS.enginesPerWorker),
     });
     this.workerUrl = opts.workerUrl ?? new URL('./worker.js', import.meta.url);

@@ -30,6 +30,8 @@ export interface RunOutlet {
 
 const RESERVED = ['baton:host', 'baton:state', 'baton:provider', 'baton:clock'] as const;
 const PAGE = 64 * 1024;
+/** The deadline of loading a script's modules (declarations only, DESIGN 11.1): a cold worker's first parse and compile may take longer than a short budget. */
+const LOAD_DEADLINE_MS = 2000;
 /** Microtasks run between checks of the deadline and the cancel word: a flood of tiny jobs never polls the interrupt handler. */
 const JOB_BATCH = 256;
 
@@ -52,6 +54,8 @@ function engineCode(): WasmModule {
   if (!compiled) {
     const path = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
     compiled = new wasm.Module(readFileSync(path));
+    // A first parse warms acorn in this worker, so a tenant's first load does not pay for it.
+    topLevelNames('export const A = { a: [1] };\nexport default function handle(input, ctx) { return input.text; }\n');
   }
   return compiled;
 }
@@ -314,8 +318,8 @@ export class TenantEngine {
     let handle: QuickJSHandle | undefined = live.handlers.get(entryKey)?.dup();
     if (!handle) {
       // Loading runs only declarations (DESIGN 11.1) and happens once per context and link; it has a deadline of its own
-      // (one budget), and the handler's budget starts after it, so a cached and an uncached call get the same budget.
-      inv.deadline = performance.now() + inv.req.budgetMs;
+      // (LOAD_DEADLINE_MS or the budget), and the handler's budget starts after it, so a cached and an uncached call get the same budget.
+      inv.deadline = performance.now() + Math.max(inv.req.budgetMs, LOAD_DEADLINE_MS);
       const loaded = await this.loadEntry(inv, ctx);
       if (!loaded.ok) {
         out.started();

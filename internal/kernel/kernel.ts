@@ -83,6 +83,7 @@ export class Kernel {
       poolSize: scriptWorkerCount(config.script_workers, availableParallelism()),
       maxQueued: config.script_queue,
       memoryBytes: config.script_memory_bytes,
+      cacheEntries: config.script_cache_entries,
     });
     const core = composeCore({
       clock: this.clock,

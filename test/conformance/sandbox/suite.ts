@@ -236,11 +236,56 @@ export function describeSandboxConformance(name: string, makeTier: MakeTier): vo
       });
 
       test('prototype pollution stays inside one invocation and one tenant', async () => {
-        const pollute = handler('Object.prototype.polluted = "yes"; Array.prototype.join = () => "hijacked"; String.prototype.toUpperCase = () => "owned"; return "done";');
-        const check = handler('return [({}).polluted, [1, 2].join("-"), "a".toUpperCase()].join();');
-        await text(tier(), pollute, { tenant: 'acme' });
-        expect(await text(tier(), check, { tenant: 'acme' })).toBe(',1-2,A');
-        expect(await text(tier(), check, { tenant: 'globex' })).toBe(',1-2,A');
+        const check = handler('return [({}).polluted, [1, 2].join("-"), "a".toUpperCase(), typeof globalThis.leak, Math.abs(-1), JSON.stringify([1])].join();');
+        const attempts = [
+          'Object.prototype.polluted = "yes";',
+          'Array.prototype.join = () => "hijacked";',
+          'String.prototype.toUpperCase = () => "owned";',
+          'globalThis.leak = 1;',
+          'Math.abs = () => 7;',
+          'JSON.stringify = () => "j";',
+          'Object.defineProperty(Object.prototype, "polluted", { value: "yes" });',
+          'Object.setPrototypeOf(Array.prototype, { join: () => "hijacked" });',
+          'Object.getPrototypeOf(function* () {}).prototype.next = () => ({ done: true });',
+          'Object.getPrototypeOf([].values()).next = () => ({ done: true });',
+          'Object.getPrototypeOf(Int8Array).prototype.set = () => 0;',
+          'delete Array.prototype.join;',
+        ];
+        for (const attempt of attempts) {
+          // A tier may refuse the write (a reused context freezes its intrinsics) or let it happen in a context nobody else sees.
+          const tried = await run(tier(), handler(`${attempt} return "done";`), { tenant: 'acme' });
+          expect(tried.ok ? 'ok' : tried.code).toMatch(/^(ok|execution)$/);
+          expect(await text(tier(), check, { tenant: 'acme' })).toBe(',1-2,A,undefined,1,[1]');
+          expect(await text(tier(), check, { tenant: 'globex' })).toBe(',1-2,A,undefined,1,[1]');
+        }
+      });
+
+      test('a script that mutates its module-level constants, functions or import.meta cannot affect the next run', async () => {
+        const modules = { 'lib/shared': 'export const TABLE = { hits: 0, list: [] };\nexport function helper() { return TABLE.hits; }' };
+        const imports = 'import { TABLE, helper } from "lib/shared";';
+        const body = `
+          const tries = [
+            () => { TABLE.hits++; }, () => { TABLE.list.push(1); }, () => { helper.cached = 1; }, () => { LOCAL.n = 1; },
+            () => { import.meta.seen = 1; }, () => { handle.calls = 1; }, () => { Object.getPrototypeOf(TABLE).x = 1; },
+          ];
+          let refused = 0;
+          for (const t of tries) { try { t(); } catch (e) { refused++; } }
+          return [TABLE.hits, TABLE.list.length, helper.cached, LOCAL.n, import.meta.seen, handle.calls, ({}).x].join();`;
+        const source = `${imports}\nconst LOCAL = { n: 0 };\nexport default function handle(input, ctx) {\n${body}\n}\n`;
+        const first = await text(tier(), source, { modules, tenant: 'acme' });
+        for (let i = 0; i < 3; i++) expect(await text(tier(), source, { modules, tenant: 'acme' })).toBe(first);
+        // Whatever the first run could write, the later ones see the pristine values.
+        expect(await text(tier(), source, { modules, tenant: 'acme' })).toBe(await text(make({ poolSize: 1 }).tier, source, { modules, tenant: 'acme' }));
+      });
+
+      test('an Error subclass and own overrides of inherited methods still work', async () => {
+        const body = `
+          class Refusal extends Error { constructor(m) { super(m); this.name = "Refusal"; } }
+          const o = {}; o.toString = () => "custom";
+          function P() {} P.prototype.toString = function () { return "p"; };
+          const e = new Error("m"); e.message = "changed";
+          return [String(new Refusal("no")), String(o), String(new P()), e.message].join("|");`;
+        expect(await text(tier(), handler(body))).toBe('Refusal: no|custom|p|changed');
       });
 
       test('hostile values passed to host functions: getters, Proxies, thenables, deep, huge and cyclic', async () => {
@@ -425,6 +470,22 @@ export function describeSandboxConformance(name: string, makeTier: MakeTier): vo
         expect(await text(tier(), body)).toBe(first);
         expect(await text(make({ poolSize: 1 }).tier, body, { tenant: 'other' })).toBe(first);
         expect(await text(tier(), body, { seed: '7654321' })).not.toBe(first);
+      });
+
+      test('the same input and seed give the same output in a reused context, whatever ran in it before', async () => {
+        const fresh = await text(make({ poolSize: 1 }).tier, body, { tenant: 'det' });
+        const t = make({ poolSize: 1 }).tier;
+        const noise = [
+          handler('for (let i = 0; i < 1000; i++) Math.random(); return "r";'),
+          handler('try { Math.random = () => 0.5; } catch (e) {} return String(Math.random());'),
+          handler('try { Object.prototype.x = 1; } catch (e) {} return "p";'),
+          handler('throw new Error("fails and retires the context");'),
+          handler('return String(Math.random());'),
+        ];
+        for (const source of noise) {
+          await run(t, source, { tenant: 'det', seed: '99' });
+          expect(await text(t, body, { tenant: 'det' })).toBe(fresh);
+        }
       });
     });
 

@@ -1,8 +1,9 @@
-// One tenant's QuickJS engine inside a worker: its own WebAssembly instance on a capped memory, its runtime limits, and the run of one invocation from module load to result. It runs only on a worker thread, never shares an instance between tenants, and never lets a host object, stack or error into the script.
+// One tenant's QuickJS engine inside a worker: its own WebAssembly instance on a capped memory, its runtime limits, its reused and frozen context with the linked modules it caches, and the run of one invocation from module load to result. It runs only on a worker thread, never shares an instance between tenants, never lets a host object, stack or error into the script, and never lets one invocation's writes reach the next.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import RELEASE_SYNC_PACKAGE from '@jitl/quickjs-wasmfile-release-sync';
+import { type Pattern, parse as parseModule, type Program } from 'acorn';
 import {
   type CustomizeVariantOptions,
   newQuickJSWASMModuleFromVariant,
@@ -29,6 +30,8 @@ export interface RunOutlet {
 
 const RESERVED = ['baton:host', 'baton:state', 'baton:provider', 'baton:clock'] as const;
 const PAGE = 64 * 1024;
+/** The deadline of loading a script's modules (declarations only, DESIGN 11.1): a cold worker's first parse and compile may take longer than a short budget. */
+const LOAD_DEADLINE_MS = 2000;
 /** Microtasks run between checks of the deadline and the cancel word: a flood of tiny jobs never polls the interrupt handler. */
 const JOB_BATCH = 256;
 
@@ -51,6 +54,8 @@ function engineCode(): WasmModule {
   if (!compiled) {
     const path = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
     compiled = new wasm.Module(readFileSync(path));
+    // A first parse warms acorn in this worker, so a tenant's first load does not pay for it.
+    topLevelNames('export const A = { a: [1] };\nexport default function handle(input, ctx) { return input.text; }\n');
   }
   return compiled;
 }
@@ -74,15 +79,19 @@ class Invocation {
   private nextCall = 1;
   private wake: (() => void) | undefined;
   readonly sources: Map<string, readonly [string, string]>;
+  /** The whole pinned link (every name and hash): a cached module record is reused only by an invocation with the same link. */
+  readonly link: string;
 
   constructor(
     readonly req: RunRequest,
-    readonly deadline: number,
+    /** Reset when the script starts: a fresh context's lockdown is not the script's time. */
+    public deadline: number,
     private readonly cancelWord: Int32Array,
   ) {
     this.state = new Map(req.state);
     this.stateSize = stateSize(this.state);
     this.sources = new Map(req.sources.map(([name, hash, source]) => [name, [hash, source] as const]));
+    this.link = linkKey(req.sources);
   }
 
   shouldInterrupt(): boolean {
@@ -131,17 +140,86 @@ function stateSize(state: ReadonlyMap<string, string>): number {
   return size;
 }
 
+/**
+ * A short digest of the link (names and content hashes, in order): two
+ * invocations share module records only when every module they could reach
+ * is the same code, so a replaced dependency never runs under an unchanged
+ * entry's cached record.
+ */
+function linkKey(sources: readonly (readonly [string, string, string])[]): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const [name, hash] of sources) {
+    const part = `${name}\u0000${hash}\u0001`;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 16777619);
+      h2 = Math.imul(h2 ^ c, 2246822519);
+    }
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
+}
+
 interface Helpers {
   readonly reseed: QuickJSHandle;
   readonly stringify: QuickJSHandle;
   readonly parse: QuickJSHandle;
+  readonly hardenModule: QuickJSHandle;
+  readonly lockdown: QuickJSHandle;
 }
 
-/** A context and the host-held helpers its prelude returned. */
+/** A context, the host-held helpers its prelude returned, and what it caches: the entries' handlers and the module records it holds. */
 interface LiveContext {
   readonly ctx: QuickJSContext;
   readonly helpers: Helpers;
   runs: number;
+  /** `entry@link` -> the entry's default export, hardened. */
+  readonly handlers: Map<string, QuickJSHandle>;
+  /** Module records the context holds (QuickJS frees them only with the context). */
+  modules: number;
+}
+
+/** The names a module's top level binds, so its own values can be frozen after it evaluates; undefined when acorn cannot parse it (QuickJS then reports why). */
+function topLevelNames(source: string): string[] | undefined {
+  let program: Program;
+  try {
+    program = parseModule(source, { ecmaVersion: 'latest', sourceType: 'module' });
+  } catch {
+    return undefined;
+  }
+  const names: string[] = [];
+  const bind = (p: Pattern | null | undefined): void => {
+    if (!p) return;
+    switch (p.type) {
+      case 'Identifier':
+        names.push(p.name);
+        return;
+      case 'ObjectPattern':
+        for (const prop of p.properties) bind(prop.type === 'RestElement' ? prop.argument : prop.value);
+        return;
+      case 'ArrayPattern':
+        for (const el of p.elements) bind(el);
+        return;
+      case 'RestElement':
+        bind(p.argument);
+        return;
+      case 'AssignmentPattern':
+        bind(p.left);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const node of program.body) {
+    const decl = node.type === 'ExportNamedDeclaration' || node.type === 'ExportDefaultDeclaration' ? node.declaration : node;
+    if (!decl) continue;
+    if (decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') {
+      if (decl.id) names.push(decl.id.name);
+    } else if (decl.type === 'VariableDeclaration') {
+      for (const d of decl.declarations) bind(d.id);
+    }
+  }
+  return names;
 }
 
 export class TenantEngine {
@@ -149,6 +227,15 @@ export class TenantEngine {
   private live: LiveContext | undefined;
   /** Set when the engine failed in a way that may have left its memory inconsistent: it is dropped, never reused. */
   poisoned = false;
+  /**
+   * Tenant module sources with their hardening suffix, by name and content
+   * hash, least recently used first: what survives a context's retirement.
+   * A source acorn cannot parse is never kept (its load fails in QuickJS).
+   */
+  private readonly prepared = new Map<string, string>();
+  /** The module that hands a loading module the prelude's hardenModule, and the local name it is imported as; random per engine so no script can name them. */
+  private readonly hardenName = `baton-harden:${randomUUID()}`;
+  private readonly hardenLocal = `$baton$harden$${randomUUID().replaceAll('-', '')}`;
 
   private constructor(
     private readonly module: QuickJSWASMModule,
@@ -212,10 +299,14 @@ export class TenantEngine {
       for (const deferred of inv.calls.values()) safely(() => deferred.dispose());
       inv.calls.clear();
     }
-    if (!this.poisoned && (!result.ok || (this.live && this.live.runs >= this.limits.contextRuns))) this.retireContext();
+    // Jobs left in the runtime would run in the next invocation's turn, and they outlive the context.
+    const leftJobs = !this.poisoned && safeHasPendingJob(this.runtime);
+    const live = this.live;
+    const spent = live !== undefined && (live.runs >= this.limits.contextRuns || live.modules > this.limits.cacheEntries);
+    if (!this.poisoned && (!result.ok || leftJobs || spent)) this.retireContext();
     // After an allocation failure the heap may be inconsistent; after an interrupted job queue the runtime still holds the
-    // script's pending jobs, which would run in the next invocation's turn: in both cases the engine is dropped.
-    if (!result.ok && (result.code === 'memory_limit' || safeHasPendingJob(this.runtime))) this.poisoned = true;
+    // script's pending jobs: in both cases the engine is dropped.
+    if ((!result.ok && result.code === 'memory_limit') || leftJobs) this.poisoned = true;
     return result;
   }
 
@@ -223,23 +314,23 @@ export class TenantEngine {
     const live = this.context();
     const { ctx, helpers } = live;
     live.runs++;
+    const entryKey = `${inv.req.entry}@${inv.link}`;
+    let handle: QuickJSHandle | undefined = live.handlers.get(entryKey)?.dup();
+    if (!handle) {
+      // Loading runs only declarations (DESIGN 11.1) and happens once per context and link; it has a deadline of its own
+      // (LOAD_DEADLINE_MS or the budget), and the handler's budget starts after it, so a cached and an uncached call get the same budget.
+      inv.deadline = performance.now() + Math.max(inv.req.budgetMs, LOAD_DEADLINE_MS);
+      const loaded = await this.loadEntry(inv, ctx);
+      if (!loaded.ok) {
+        out.started();
+        return loaded.failure;
+      }
+      handle = loaded.handle;
+      live.handlers.set(entryKey, handle.dup());
+    }
+    inv.deadline = performance.now() + inv.req.budgetMs;
     out.started();
     ctx.newString(inv.req.randomSeed).consume((seed) => ctx.callFunction(helpers.reseed, ctx.undefined, [seed]).unwrap().dispose());
-    // A namespace import links even without a default export, so a missing handler is told apart from a syntax error.
-    const loaded = ctx.evalCode(`import * as entry from ${JSON.stringify(inv.req.entry)};\nexport default entry.default;\n`, '<baton:entry>', { type: 'module' });
-    if (loaded.error) return this.failure(inv, this.describe(ctx, loaded.error), 'load');
-    let namespace = loaded.value;
-    if (ctx.typeof(namespace) !== 'object' || this.isPromise(ctx, namespace)) {
-      const settled = await this.settle(inv, ctx, namespace);
-      namespace.dispose();
-      if (!settled.ok) return settled.failure;
-      namespace = settled.value;
-    }
-    const handle = namespace.consume((ns) => ctx.getProp(ns, 'default'));
-    if (ctx.typeof(handle) !== 'function') {
-      handle.dispose();
-      return { ok: false, code: 'compilation', message: `script ${inv.req.entry} has no default export function handle(input, ctx)` };
-    }
     const input = this.parse(ctx, helpers, inv.req.input);
     const context = this.parse(ctx, helpers, inv.req.ctx);
     const called = ctx.callFunction(handle, ctx.undefined, [input, context]);
@@ -255,6 +346,26 @@ export class TenantEngine {
       value = settled.value;
     }
     return value.consume((v) => this.finish(inv, ctx, v));
+  }
+
+  /** Links and evaluates the entry and its imports once per context and link; the handler is cached after that. */
+  private async loadEntry(inv: Invocation, ctx: QuickJSContext): Promise<{ ok: true; handle: QuickJSHandle } | { ok: false; failure: ScriptResult }> {
+    // A namespace import links even without a default export, so a missing handler is told apart from a syntax error.
+    const loaded = ctx.evalCode(`import * as entry from ${JSON.stringify(inv.req.entry)};\nexport default entry.default;\n`, '<baton:entry>', { type: 'module' });
+    if (loaded.error) return { ok: false, failure: this.failure(inv, this.describe(ctx, loaded.error), 'load') };
+    let namespace = loaded.value;
+    if (ctx.typeof(namespace) !== 'object' || this.isPromise(ctx, namespace)) {
+      const settled = await this.settle(inv, ctx, namespace);
+      namespace.dispose();
+      if (!settled.ok) return settled;
+      namespace = settled.value;
+    }
+    const handle = namespace.consume((ns) => ctx.getProp(ns, 'default'));
+    if (ctx.typeof(handle) !== 'function') {
+      handle.dispose();
+      return { ok: false, failure: { ok: false, code: 'compilation', message: `script ${inv.req.entry} has no default export function handle(input, ctx)` } };
+    }
+    return { ok: true, handle };
   }
 
   private finish(inv: Invocation, ctx: QuickJSContext, value: QuickJSHandle): ScriptResult {
@@ -357,6 +468,11 @@ export class TenantEngine {
     return { ok: false, code: 'execution', message: text || 'the script threw' };
   }
 
+  /**
+   * A fresh context: the prelude strips the globals, the baton: modules boot,
+   * then lockdown freezes every intrinsic and the global object, all before
+   * any script code runs. It then serves up to `contextRuns` invocations.
+   */
   private context(): LiveContext {
     if (this.live) return this.live;
     const ctx = this.runtime.newContext();
@@ -365,9 +481,11 @@ export class TenantEngine {
       reseed: ctx.getProp(helpersHandle, 'reseed'),
       stringify: ctx.getProp(helpersHandle, 'stringify'),
       parse: ctx.getProp(helpersHandle, 'parse'),
+      hardenModule: ctx.getProp(helpersHandle, 'hardenModule'),
+      lockdown: ctx.getProp(helpersHandle, 'lockdown'),
     };
     helpersHandle.dispose();
-    this.live = { ctx, helpers, runs: 0 };
+    this.live = { ctx, helpers, runs: 0, handlers: new Map(), modules: 0 };
     this.installCapabilities(this.live);
     return this.live;
   }
@@ -376,6 +494,7 @@ export class TenantEngine {
     const live = this.live;
     this.live = undefined;
     if (!live) return;
+    for (const h of live.handlers.values()) safely(() => h.dispose());
     for (const h of Object.values(live.helpers)) safely(() => h.dispose());
     safely(() => live.ctx.dispose());
   }
@@ -484,15 +603,18 @@ export class TenantEngine {
       return deferred.handle.dup();
     });
     define('now', () => ctx.newNumber(invocation().req.nowMs));
+    ctx.setProp(caps, 'hardenModule', live.helpers.hardenModule);
     ctx.setProp(ctx.global, key, caps);
-    caps.dispose();
     this.capsKey = key;
-    const boot = ctx.evalCode(RESERVED.map((name) => `import ${JSON.stringify(name)};`).join('\n'), '<baton:boot>', { type: 'module' });
+    const boot = ctx.evalCode([...RESERVED, this.hardenName].map((name) => `import ${JSON.stringify(name)};`).join('\n'), '<baton:boot>', { type: 'module' });
     ctx.unwrapResult(boot).dispose();
     this.runtime.executePendingJobs();
     const removed = ctx.evalCode(`delete globalThis[${JSON.stringify(key)}]`);
     ctx.unwrapResult(removed).dispose();
     this.capsKey = undefined;
+    // The capability functions are shared by every invocation the context serves: frozen with the intrinsics, in the same walk.
+    ctx.unwrapResult(ctx.callFunction(live.helpers.lockdown, ctx.undefined, [caps])).dispose();
+    caps.dispose();
   }
 
   private capsKey: string | undefined;
@@ -500,15 +622,15 @@ export class TenantEngine {
   private outlet: RunOutlet | undefined;
 
   private normalize(requested: string): string | { error: Error } {
-    if ((RESERVED as readonly string[]).includes(requested)) return requested;
+    if ((RESERVED as readonly string[]).includes(requested) || requested === this.hardenName) return requested;
     const inv = this.current;
     const pinned = inv?.sources.get(requested);
     if (!inv || !pinned) {
       if (inv) inv.notFound ??= requested;
       return { error: new Error(`module ${requested} not found`) };
     }
-    // Keyed by content hash: a reused context never serves an older version under the same name.
-    return `${requested}#${pinned[0]}`;
+    // Keyed by content hash and link: a reused context never serves an older version, nor a module linked to one.
+    return `${requested}#${pinned[0]}@${inv.link}`;
   }
 
   private load(name: string): string | { error: Error } {
@@ -524,11 +646,43 @@ export class TenantEngine {
         return cap(['export const call = c.providerCall;']);
       case 'baton:clock':
         return cap(['export const now = c.now;']);
+      case this.hardenName:
+        return cap(['export default c.hardenModule;']);
     }
-    const hashAt = name.lastIndexOf('#');
-    const pinned = this.current?.sources.get(name.slice(0, hashAt));
-    if (!pinned || pinned[0] !== name.slice(hashAt + 1)) return { error: new Error(`module ${name} not found`) };
-    return pinned[1];
+    const linkAt = name.lastIndexOf('@');
+    const hashAt = name.lastIndexOf('#', linkAt);
+    const requested = name.slice(0, hashAt);
+    const hash = name.slice(hashAt + 1, linkAt);
+    const inv = this.current;
+    const pinned = inv?.sources.get(requested);
+    if (!inv || !pinned || pinned[0] !== hash || name.slice(linkAt + 1) !== inv.link) return { error: new Error(`module ${name} not found`) };
+    if (this.live) this.live.modules++;
+    return this.withHardening(requested, hash, pinned[1]);
+  }
+
+  /**
+   * The source with a last line that freezes, once it has evaluated, its
+   * exported values, its import.meta and every value its top level binds, so
+   * a module record the context keeps holds nothing an invocation can change.
+   * DESIGN 11.1's top-level rule (checked at PutScript and at load) leaves only
+   * constants and functions there; frozen, they are the same for every run.
+   */
+  private withHardening(requested: string, hash: string, source: string): string {
+    const key = `${requested}#${hash}`;
+    const kept = this.prepared.get(key);
+    if (kept !== undefined) {
+      this.prepared.delete(key);
+      this.prepared.set(key, kept);
+      return kept;
+    }
+    const names = topLevelNames(source);
+    if (!names) return source;
+    const h = this.hardenLocal;
+    const suffix = `\n;import ${h} from ${JSON.stringify(this.hardenName)};\nimport * as ${h}ns from ${JSON.stringify(requested)};\n${h}(${h}ns, import.meta, [${names.join(', ')}]);\n`;
+    const text = source + suffix;
+    this.prepared.set(key, text);
+    while (this.prepared.size > this.limits.cacheEntries) this.prepared.delete(this.prepared.keys().next().value as string);
+    return text;
   }
 }
 

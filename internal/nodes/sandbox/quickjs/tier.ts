@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScriptHost, ScriptInvocation, ScriptResult, ScriptTier } from '../../script-tier.js';
-import { BOUNDARY_LIMITS, type EngineLimits, type FromWorker, type RunRequest, type ToWorker, type WorkerData } from './protocol.js';
+import { BOUNDARY_LIMITS, type EngineLimits, type FromWorker, type RunRequest, STARTED_BYTES, sharedNow, type ToWorker, type WorkerData } from './protocol.js';
 
 export interface QuickJSTierOptions {
   /** Workers; clamped to [1, cores - 1]. Default cores - 1. */
@@ -13,8 +13,10 @@ export interface QuickJSTierOptions {
   readonly memoryBytes?: number;
   /** A call that overruns its budget by this much has its worker terminated. Default 50. */
   readonly graceMs?: number;
-  /** Invocations one context serves before a fresh one is made. Default 1: every call starts from pristine intrinsics. */
+  /** Invocations one context serves before a fresh one is made (any error also retires it). Default 1000: the context's intrinsics are frozen, so reuse carries nothing between calls. */
   readonly contextRuns?: number;
+  /** Compiled modules kept per tenant (config `script_cache_entries`), least recently used dropped. Default 256. */
+  readonly cacheEntries?: number;
   /** Tenant engines one worker keeps. Default 4. */
   readonly enginesPerWorker?: number;
   /** Engine stack limit. Default 256 KiB. */
@@ -30,7 +32,8 @@ export const QUICKJS_TIER_DEFAULTS = Object.freeze({
   maxQueued: 64,
   memoryBytes: 64 * 1024 * 1024,
   graceMs: 50,
-  contextRuns: 1,
+  contextRuns: 1000,
+  cacheEntries: 256,
   enginesPerWorker: 4,
   maxStackBytes: 256 * 1024,
 });
@@ -55,6 +58,9 @@ interface Slot {
   worker: Worker;
   readonly word: Int32Array;
   readonly cancelWord: SharedArrayBuffer;
+  readonly startedWord: SharedArrayBuffer;
+  readonly startedId: Int32Array;
+  readonly startedAt: Float64Array;
   running: Pending | undefined;
   timer: NodeJS.Timeout | undefined;
 }
@@ -84,6 +90,7 @@ export class QuickJSTier implements ScriptTier {
       runtimeMemoryBytes: memoryBytes - Math.max(16 * 1024 * 1024 + 4 * 1024 * 1024, memoryBytes / 8),
       maxStackBytes: opts.maxStackBytes ?? QUICKJS_TIER_DEFAULTS.maxStackBytes,
       contextRuns: Math.max(1, opts.contextRuns ?? QUICKJS_TIER_DEFAULTS.contextRuns),
+      cacheEntries: Math.max(1, opts.cacheEntries ?? QUICKJS_TIER_DEFAULTS.cacheEntries),
       enginesPerWorker: Math.max(1, opts.enginesPerWorker ?? QUICKJS_TIER_DEFAULTS.enginesPerWorker),
     });
     this.workerUrl = opts.workerUrl ?? new URL('./worker.js', import.meta.url);
@@ -167,14 +174,24 @@ export class QuickJSTier implements ScriptTier {
 
   private startSlot(): Slot {
     const cancelWord = new SharedArrayBuffer(4);
-    const slot: Slot = { worker: undefined as unknown as Worker, word: new Int32Array(cancelWord), cancelWord, running: undefined, timer: undefined };
+    const startedWord = new SharedArrayBuffer(STARTED_BYTES);
+    const slot: Slot = {
+      worker: undefined as unknown as Worker,
+      word: new Int32Array(cancelWord),
+      cancelWord,
+      startedWord,
+      startedId: new Int32Array(startedWord, 0, 1),
+      startedAt: new Float64Array(startedWord, 8, 1),
+      running: undefined,
+      timer: undefined,
+    };
     this.spawnInto(slot);
     this.slots.push(slot);
     return slot;
   }
 
   private spawnInto(slot: Slot): void {
-    const data: WorkerData = { limits: this.limits, cancelWord: slot.cancelWord };
+    const data: WorkerData = { limits: this.limits, cancelWord: slot.cancelWord, startedWord: slot.startedWord };
     const worker = new Worker(this.workerUrl, { workerData: data, resourceLimits: WORKER_RESOURCE_LIMITS });
     this.workersStarted++;
     // The kernel's servers keep the process alive; an idle pool must not.
@@ -195,25 +212,42 @@ export class QuickJSTier implements ScriptTier {
     slot.running = pending;
     Atomics.store(slot.word, 0, 0);
     clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => {
-      this.replace(slot, { ok: false, code: 'internal', message: `the script worker did not start the invocation within ${START_TIMEOUT_MS} ms` });
-    }, START_TIMEOUT_MS);
-    slot.timer.unref();
+    this.watch(slot, pending, sharedNow(), pending.request.budgetMs + this.graceMs);
     this.post(slot, pending.request);
+  }
+
+  /**
+   * The backstop without a 'started' message: the worker writes when the
+   * handler started into shared memory; each time the timer fires it reads
+   * that, and either re-arms for what is left of budget + grace or replaces
+   * the worker (a cold worker's engine load is not the script's time).
+   */
+  private watch(slot: Slot, pending: Pending, dispatchedAt: number, delayMs: number): void {
+    slot.timer = setTimeout(() => {
+      if (slot.running !== pending) return;
+      const now = sharedNow();
+      if (Atomics.load(slot.startedId, 0) !== pending.request.id) {
+        if (now - dispatchedAt >= START_TIMEOUT_MS) {
+          this.replace(slot, { ok: false, code: 'internal', message: `the script worker did not start the invocation within ${START_TIMEOUT_MS} ms` });
+        } else {
+          this.watch(slot, pending, dispatchedAt, Math.min(START_TIMEOUT_MS - (now - dispatchedAt), pending.request.budgetMs + this.graceMs));
+        }
+        return;
+      }
+      const due = slot.startedAt[0]! + pending.request.budgetMs + this.graceMs;
+      if (now >= due) {
+        this.replace(slot, { ok: false, code: 'timeout', message: `the script ran past its ${pending.request.budgetMs} ms budget and its worker was stopped` });
+      } else {
+        this.watch(slot, pending, dispatchedAt, due - now);
+      }
+    }, Math.max(1, delayMs));
+    slot.timer.unref();
   }
 
   private onMessage(slot: Slot, message: FromWorker): void {
     const pending = slot.running;
     if (!pending || message.id !== pending.request.id) return;
     switch (message.type) {
-      case 'started':
-        // The budget runs from here: a cold worker's engine load is not the script's time.
-        clearTimeout(slot.timer);
-        slot.timer = setTimeout(() => {
-          this.replace(slot, { ok: false, code: 'timeout', message: `the script ran past its ${pending.request.budgetMs} ms budget and its worker was stopped` });
-        }, pending.request.budgetMs + this.graceMs);
-        slot.timer.unref();
-        return;
       case 'emit':
         if (!pending.settled) guard(() => pending.invocation.host.emit(message.text));
         return;

@@ -2,10 +2,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptResult } from '../../script-tier.js';
 import { TenantEngine } from './engine.js';
-import type { FromWorker, RunRequest, ToWorker, WorkerData } from './protocol.js';
+import { type FromWorker, type RunRequest, sharedNow, type ToWorker, type WorkerData } from './protocol.js';
 
-const { limits, cancelWord } = workerData as WorkerData;
+const { limits, cancelWord, startedWord } = workerData as WorkerData;
 const word = new Int32Array(cancelWord);
+const startedId = new Int32Array(startedWord, 0, 1);
+const startedAt = new Float64Array(startedWord, 8, 1);
 /** Insertion order is recency: a used engine is moved to the end. */
 const engines = new Map<string, TenantEngine>();
 let running: { id: number; engine: TenantEngine | undefined; cancelled: boolean } | undefined;
@@ -40,7 +42,11 @@ async function run(req: RunRequest): Promise<void> {
     running.engine = engine;
     if (running.cancelled) engine.cancel(req.id);
     result = await engine.run(req, {
-      started: () => post({ type: 'started', id: req.id }),
+      started: () => {
+        // The time first: the id's store is the fence that publishes it.
+        startedAt[0] = sharedNow();
+        Atomics.store(startedId, 0, req.id);
+      },
       emit: (text) => post({ type: 'emit', id: req.id, text }),
       log: (level, message) => post({ type: 'log', id: req.id, level, message }),
       provider: (call, binding, json) => post({ type: 'provider', id: req.id, call, binding, json }),

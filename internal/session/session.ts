@@ -380,7 +380,8 @@ export class Session {
     const ordinal = this.turnsOpened;
     const turn_id = turnIdFor(ordinal);
     const seed = turnSeed(this.seed, ordinal, plan.plan_hash);
-    this.deps.recorder.planFrozen(plan, seed, turn_id);
+    // The frozen plan (with the sources it pins) is the turn's first evidence: without it the turn cannot be explained.
+    const planRecorded = this.deps.recorder.planFrozen(plan, seed, turn_id);
     const log = turnLogger(this.log, turn_id);
     this.turnScripts = this.deps.pinScripts?.(plan);
     const turn = new TurnRuntime({
@@ -413,6 +414,10 @@ export class Session {
       onHostError: (err) => log?.error({ err }, 'node host failed'),
     });
     this.turn = turn;
+    if (!planRecorded) {
+      turn.abort('evidence_unavailable');
+      return { outcome: 'opened', turn_id, reason: '', plan_hash: plan.plan_hash };
+    }
     turn.start(this.pending.take(text));
     return { outcome: 'opened', turn_id, reason: '', plan_hash: plan.plan_hash };
   }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { KernelSim } from '../support/kernel-sim.js';
 import { mockPipeline, vadPipeline } from '../support/pipelines.js';
 
@@ -185,5 +185,19 @@ describe('lane pressure', () => {
       { lane: 'data', direction: 'ingress', seq_from: 21, seq_to: 44, reason: 'overflow_drop_oldest' },
     ]);
     expect(s.kinds()).toContain('turn.opened');
+  });
+});
+
+describe('evidence', () => {
+  test('a turn whose frozen plan cannot be recorded aborts evidence_unavailable and runs no node', async () => {
+    const sim = new KernelSim();
+    const s = await sim.open();
+    vi.spyOn(s.session.recorder, 'planFrozen').mockReturnValue(false);
+    s.send('turn.request', { text: 'hello' });
+    await sim.advance(500);
+    const turn = s.last('turn.opened')!.turn_id;
+    expect(s.ofTurn(turn).map((e) => e.kind)).toEqual(['turn.opened', 'turn.aborted', 'turn.closed']);
+    expect(s.last('turn.aborted')!.payload.reason).toBe('evidence_unavailable');
+    expect(s.kinds()).not.toContain('transcript');
   });
 });

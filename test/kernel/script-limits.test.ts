@@ -37,11 +37,32 @@ export default function handle(input) {
 }
 `;
 
-function textPipeline(name: string, budget_ms?: number): PipelineSpec {
+/** Slow on purpose, and streaming its first part, so a test can act while it runs. */
+const SLOW_V1 = `import { emit } from 'baton:host';
+export default function handle(input) {
+  emit('old: ');
+  let sum = 0;
+  for (let i = 0; i < 3000000; i++) sum += i % 7;
+  emit(input.text + ' ' + (sum > 0 ? 'done' : ''));
+}
+`;
+const SLOW_V2 = "export default function handle(input) { return 'new: ' + input.text; }\n";
+
+/** Everything the deterministic inputs decide: the seed, the ordinal, the history and two draws of Math.random. */
+const DICE = `export default function handle(input, ctx) {
+  const draws = [Math.random(), Math.random()].map((n) => Math.floor(n * 1000)).join(',');
+  const heard = input.history.map((h) => h.role[0] + h.text.length).join(';');
+  return ctx.turn.seed.slice(-3) + ' ' + ctx.turn.ordinal + ' ' + draws + ' [' + heard + '] ' + input.text;
+}
+`;
+
+const TENANT_SCRIPTS: Readonly<Record<string, string>> = { 'limits/bot': LIMITS_BOT, 'limits/slow': SLOW_V1, 'limits/dice': DICE };
+
+function textPipeline(name: string, script: string, budget_ms?: number): PipelineSpec {
   return {
     name,
     nodes: [
-      { id: 'bot', kind: 'llm', script: 'limits/bot', ...(budget_ms !== undefined ? { budget_ms } : {}) },
+      { id: 'bot', kind: 'llm', script, ...(budget_ms !== undefined ? { budget_ms } : {}) },
       { id: 'tts', kind: 'tts', builtin: 'mock_tts' },
     ],
     edges: [{ from: 'bot', to: 'tts' }],
@@ -49,15 +70,22 @@ function textPipeline(name: string, budget_ms?: number): PipelineSpec {
   };
 }
 
-/** A kernel on the shared tier (or `scriptTier`), with `limits/bot` stored for tenant `dev` and the `budgeted` and `unbudgeted` pipelines published. */
+/** A kernel on the shared tier (or `scriptTier`), with the tenant scripts stored for `dev` and a pipeline for each. */
 function kernel(scriptTier: QuickJSTier = tier): SimulationKernel {
   const scripts = new ScriptRegistry({}, { embedded: embeddedScripts() });
-  const put = scripts.put('dev', { name: 'limits/bot', kind: 'node', source: LIMITS_BOT });
-  if (!put.ok) throw new Error(`limits/bot: ${JSON.stringify(put)}`);
+  for (const [name, source] of Object.entries(TENANT_SCRIPTS)) {
+    const put = scripts.put('dev', { name, kind: 'node', source });
+    if (!put.ok) throw new Error(`${name}: ${JSON.stringify(put)}`);
+  }
   return new SimulationKernel({
     scriptTier,
     scripts,
-    pipelines: [textPipeline('budgeted', NODE_BUDGET_MS), textPipeline('unbudgeted')],
+    pipelines: [
+      textPipeline('budgeted', 'limits/bot', NODE_BUDGET_MS),
+      textPipeline('unbudgeted', 'limits/bot'),
+      textPipeline('reloading', 'limits/slow'),
+      textPipeline('dice', 'limits/dice'),
+    ],
     timeline: { memoryRecords: 4096 },
   });
 }
@@ -87,6 +115,19 @@ function terminals(events: readonly AnyEnvelope[]): string[] {
   return events.map((e) => e.kind).filter((k) => k === 'turn.committed' || k === 'turn.aborted');
 }
 
+/** How the tier stopped a runaway script since `workersBefore`, for the issue's note on where the engine's own limits held. */
+function stoppedBy(workersBefore: number): string {
+  return tier.workersStarted === workersBefore ? 'the engine (worker kept)' : `the backstop (${tier.workersStarted - workersBefore} worker(s) replaced)`;
+}
+
+/** Opens a session on `pipeline` and starts a turn whose script loops for ever, once it has started; `workers` is the tier's count then. */
+async function startLooping(sim: SimulationKernel, pipeline: string): Promise<{ s: SimulatedGateway; turn: string; workers: number }> {
+  const s = await sim.open(pipeline);
+  const turn = request(s, 'loop');
+  await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'transcript'), 'the looping script to start');
+  return { s, turn, workers: tier.workersStarted };
+}
+
 /** A hostile turn left the kernel serving: the same session opens and commits a normal turn. */
 async function servesNormally(sim: SimulationKernel, s: SimulatedGateway): Promise<void> {
   const normal = await say(sim, s, 'hello');
@@ -97,10 +138,8 @@ async function servesNormally(sim: SimulationKernel, s: SimulatedGateway): Promi
 describe('script limits in a kernel', () => {
   test('an endless loop over its node budget ends the turn budget_exhausted (timeout) while another session keeps getting its Control answers', async () => {
     const sim = kernel();
-    const looping = await sim.open('budgeted');
-    const turn = request(looping, 'loop');
-    // Only the worker's own clock runs now: the interrupt, not the kernel's virtual deadline, has to stop the loop.
-    await until(sim, () => looping.ofTurn(turn).some((e) => e.kind === 'transcript'), 'the looping script to start');
+    // Only the worker's own clock runs from here: the interrupt, not the kernel's virtual deadline, has to stop the loop.
+    const { s: looping, turn, workers } = await startLooping(sim, 'budgeted');
     const other = await sim.open('demo');
     const asked = performance.now();
     const otherTurn = request(other, 'are you there');
@@ -110,7 +149,7 @@ describe('script limits in a kernel', () => {
     await until(sim, () => looping.ofTurn(turn).some((e) => e.kind === 'turn.aborted'), 'the looping turn to abort');
     const endedAt = performance.now();
     expect(answeredAt).toBeLessThan(endedAt);
-    console.log(`control answer during a looping script: ${answeredMs.toFixed(2)} ms; the loop ended ${(endedAt - answeredAt).toFixed(0)} ms later`);
+    console.log(`control answer during a looping script: ${answeredMs.toFixed(2)} ms; the loop ended ${(endedAt - answeredAt).toFixed(0)} ms later, stopped by ${stoppedBy(workers)}`);
     await finish(sim, looping, turn);
     expect(aborted(looping.ofTurn(turn))).toBe('budget_exhausted');
     expect(botOutcomes(looping, turn)).toEqual(['timeout']);
@@ -122,12 +161,91 @@ describe('script limits in a kernel', () => {
   test('a catastrophic regular expression over its node budget ends the turn budget_exhausted (timeout)', async () => {
     const sim = kernel();
     const s = await sim.open('budgeted');
+    const workers = tier.workersStarted;
     const turn = request(s, 'regex');
     await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'turn.aborted'), 'the regex turn to abort');
+    console.log(`catastrophic regex stopped by ${stoppedBy(workers)}`);
     await finish(sim, s, turn);
     const events = s.ofTurn(turn);
     expect(aborted(events), describeEvents(events)).toBe('budget_exhausted');
     expect(botOutcomes(s, turn)).toEqual(['timeout']);
     await servesNormally(sim, s);
+  });
+
+  test('a script allocating without bound ends its turn node_failure (memory_limit); another tenant\'s turn at the same time commits its own reply', async () => {
+    const sim = kernel();
+    const hog = await sim.open('unbudgeted');
+    const other = await sim.open('scripted', 'pcm16', 16000, { tenant: 'acme' });
+    const workers = tier.workersStarted;
+    const hogTurn = request(hog, 'hog');
+    const otherTurn = request(other, 'my name is Bea');
+    const [, calm] = await Promise.all([finish(sim, hog, hogTurn), finish(sim, other, otherTurn)]);
+    expect(aborted(hog.ofTurn(hogTurn)), describeEvents(hog.ofTurn(hogTurn))).toBe('node_failure');
+    expect(botOutcomes(hog, hogTurn)).toEqual(['memory_limit']);
+    console.log(`unbounded allocation stopped by ${stoppedBy(workers)}`);
+    expect(calm.reply).toBe('Nice to meet you, Bea. I am Baton.');
+    expect(terminals(other.ofTurn(otherTurn))).toEqual(['turn.committed']);
+    await servesNormally(sim, hog);
+  });
+
+  test('a barge-in while a script computes: output.clear, then turn.aborted{cancelled}, one terminal, nothing after the clear, the invocation canceled', async () => {
+    const sim = kernel();
+    const { s, turn, workers } = await startLooping(sim, 'unbudgeted');
+    const cancelledAt = performance.now();
+    s.send('cancel', { scope: 'turn', reason: 'barge_in' }, { turn_id: turn });
+    // The worker is free again once the next turn's script has run: it answers at once.
+    const next = request(s, 'hello');
+    await until(sim, () => s.ofTurn(next).some((e) => e.kind === 'transcript'), 'the next turn\'s script to answer');
+    const freeMs = performance.now() - cancelledAt;
+    console.log(`barge-in to the worker free again (next script answered): ${freeMs.toFixed(1)} ms`);
+    // Interrupted through the cancel word, not stopped by the backstop's terminate() after the grace.
+    expect(tier.workersStarted).toBe(workers);
+    expect((await finish(sim, s, next)).reply).toBe('ok: hello');
+    const kinds = s.ofTurn(turn).map((e) => e.kind);
+    expect(kinds.slice(kinds.indexOf('output.clear'))).toEqual(['output.clear', 'turn.aborted', 'turn.closed']);
+    expect(terminals(s.ofTurn(turn))).toEqual(['turn.aborted']);
+    expect(aborted(s.ofTurn(turn))).toBe('cancelled');
+    expect(botOutcomes(s, turn)).toEqual(['canceled']);
+    expect(s.session.snapshot().fence.late_after_cancel).toBe(0);
+    await servesNormally(sim, s);
+  });
+
+  test('PutScript during a running turn leaves that turn its pinned plan and code; the next turn runs the new version', async () => {
+    const sim = kernel();
+    const s = await sim.open('reloading');
+    const turn = request(s, 'hello');
+    const pinned = s.session.snapshot().active_turn!.plan.scripts;
+    await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'transcript'), 'the slow script to start');
+    expect(sim.scripts.put('dev', { name: 'limits/slow', kind: 'node', source: SLOW_V2 }).ok).toBe(true);
+    // Still running: the reload really landed mid-turn.
+    expect(s.ofTurn(turn).some((e) => e.kind === 'turn.closed')).toBe(false);
+    expect(s.session.snapshot().active_turn!.plan.scripts).toEqual(pinned);
+    const old = await finish(sim, s, turn);
+    expect(old.reply).toBe('old: hello done');
+    expect(terminals(s.ofTurn(turn))).toEqual(['turn.committed']);
+    const nextTurn = request(s, 'hello');
+    expect(s.session.snapshot().active_turn!.plan.scripts['limits/slow']).not.toBe(pinned['limits/slow']);
+    expect((await finish(sim, s, nextTurn)).reply).toBe('new: hello');
+  });
+
+  test('the same script, input, history and seed give the same output in two fresh kernels and on a fresh tier', async () => {
+    const run = async (scriptTier: QuickJSTier): Promise<string[]> => {
+      const sim = kernel(scriptTier);
+      const s = await sim.open('dice');
+      const replies = [(await say(sim, s, 'roll')).reply, (await say(sim, s, 'again')).reply];
+      expect(s.id).toBe('s-1');
+      return replies;
+    };
+    const first = await run(tier);
+    // The script did see its inputs: two turns, the second with the first in its history.
+    expect(first[0]).toMatch(/^\d+ 1 \d+,\d+ \[\] roll$/);
+    expect(first[1]).toMatch(new RegExp(`^\\d+ 2 \\d+,\\d+ \\[u4;a${first[0]!.length}\\] again$`));
+    expect(await run(tier)).toEqual(first);
+    const restarted = new QuickJSTier({ poolSize: 1, workerUrl });
+    try {
+      expect(await run(restarted)).toEqual(first);
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -138,9 +138,10 @@ async function servesNormally(sim: SimulationKernel, s: SimulatedGateway): Promi
 describe('script limits in a kernel', () => {
   test('an endless loop over its node budget ends the turn budget_exhausted (timeout) while another session keeps getting its Control answers', async () => {
     const sim = kernel();
+    // Opened first, so nothing but the request itself runs between the loop starting and its answer.
+    const other = await sim.open('demo');
     // Only the worker's own clock runs from here: the interrupt, not the kernel's virtual deadline, has to stop the loop.
     const { s: looping, turn, workers } = await startLooping(sim, 'budgeted');
-    const other = await sim.open('demo');
     const asked = performance.now();
     const otherTurn = request(other, 'are you there');
     const answeredMs = performance.now() - asked;

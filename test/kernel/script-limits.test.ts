@@ -166,6 +166,21 @@ describe('script limits in a kernel', () => {
     await servesNormally(sim, looping);
   });
 
+  test("the kernel's own deadline on its clock ends an endless loop the same way, budget_exhausted (timeout), and the cancel frees the worker", async () => {
+    const sim = kernel();
+    const { s, turn, workers, requestedAt } = await startLooping(sim, 'budgeted');
+    // The kernel clock runs past the node budget long before the worker's wall-clock budget does.
+    await sim.advance(NODE_BUDGET_MS + 20);
+    expect(aborted(s.ofTurn(turn)), describeEvents(s.ofTurn(turn))).toBe('budget_exhausted');
+    console.log(`kernel deadline ended the loop ${(performance.now() - requestedAt).toFixed(0)} ms (wall) after its request`);
+    await finish(sim, s, turn);
+    expect(botOutcomes(s, turn)).toEqual(['timeout']);
+    expect(terminals(s.ofTurn(turn))).toEqual(['turn.aborted']);
+    await servesNormally(sim, s);
+    // The script stopped on the cancel word: its worker was never replaced.
+    expect(tier.workersStarted).toBe(workers);
+  });
+
   test('a catastrophic regular expression over its node budget ends the turn budget_exhausted (timeout)', async () => {
     const sim = kernel();
     const s = await sim.open('budgeted');
@@ -196,6 +211,8 @@ describe('script limits in a kernel', () => {
     console.log(`unbounded allocation stopped by ${stoppedBy(workers)}`);
     expect(calm.reply).toBe('Nice to meet you, Bea. I am Baton.');
     expect(terminals(other.ofTurn(otherTurn))).toEqual(['turn.committed']);
+    // Tenant B's baton:state came through whole.
+    expect((await say(sim, other, 'what is my name')).reply).toBe('Your name is Bea.');
     await servesNormally(sim, hog);
   });
 
@@ -203,7 +220,8 @@ describe('script limits in a kernel', () => {
     const sim = kernel();
     const { s, turn, workers } = await startLooping(sim, 'unbudgeted');
     const cancelledAt = performance.now();
-    s.send('cancel', { scope: 'turn', reason: 'barge_in' }, { turn_id: turn });
+    // The caller talks over the turn: the plan's immediate barge-in cancels it at ingress.
+    s.send('speech.started', {});
     // The worker is free again once the next turn's script has run: it answers at once.
     const next = request(s, 'hello');
     await until(sim, () => s.ofTurn(next).some((e) => e.kind === 'transcript'), 'the next turn\'s script to answer');

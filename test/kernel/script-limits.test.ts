@@ -131,6 +131,18 @@ async function startLooping(sim: SimulationKernel, pipeline: string): Promise<{ 
 /** Wall-clock slack for the worker's own timer when a test checks a script ran its whole budget. */
 const TIMER_SLACK_MS = 10;
 
+/** Wall ms from a request to its script's answer on an idle, warm worker: the part of a measured wait that is not the interrupt. */
+async function idleAnswerMs(sim: SimulationKernel): Promise<number> {
+  const s = await sim.open('unbudgeted');
+  await say(sim, s, 'warm');
+  const askedAt = performance.now();
+  const turn = request(s, 'hello');
+  await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'transcript'), 'an idle worker to answer');
+  const ms = performance.now() - askedAt;
+  await finish(sim, s, turn);
+  return ms;
+}
+
 /** A hostile turn left the kernel serving: the same session opens and commits a normal turn. */
 async function servesNormally(sim: SimulationKernel, s: SimulatedGateway): Promise<void> {
   const normal = await say(sim, s, 'hello');
@@ -218,6 +230,7 @@ describe('script limits in a kernel', () => {
 
   test('a barge-in while a script computes: output.clear, then turn.aborted{cancelled}, one terminal, nothing after the clear, the invocation canceled', async () => {
     const sim = kernel();
+    const idleMs = await idleAnswerMs(sim);
     const { s, turn, workers } = await startLooping(sim, 'unbudgeted');
     const cancelledAt = performance.now();
     // The caller talks over the turn: the plan's immediate barge-in cancels it at ingress.
@@ -226,7 +239,7 @@ describe('script limits in a kernel', () => {
     const next = request(s, 'hello');
     await until(sim, () => s.ofTurn(next).some((e) => e.kind === 'transcript'), 'the next turn\'s script to answer');
     const freeMs = performance.now() - cancelledAt;
-    console.log(`barge-in to the worker free again (next script answered): ${freeMs.toFixed(1)} ms`);
+    console.log(`barge-in to the worker free again (next script answered): ${freeMs.toFixed(1)} ms; the same answer from an idle worker: ${idleMs.toFixed(1)} ms`);
     // Interrupted through the cancel word, not stopped by the backstop's terminate() after the grace.
     expect(tier.workersStarted).toBe(workers);
     expect((await finish(sim, s, next)).reply).toBe('ok: hello');
@@ -237,6 +250,18 @@ describe('script limits in a kernel', () => {
     expect(botOutcomes(s, turn)).toEqual(['canceled']);
     expect(s.session.snapshot().fence.late_after_cancel).toBe(0);
     await servesNormally(sim, s);
+  });
+
+  test('a caller hanging up while a script loops ends the session and frees the worker for the next session', async () => {
+    const sim = kernel();
+    const { s, turn, workers } = await startLooping(sim, 'unbudgeted');
+    s.send('session.end', { reason: 'caller_hung_up' });
+    const kinds = s.ofTurn(turn).map((e) => e.kind);
+    expect(kinds.slice(kinds.indexOf('output.clear'))).toEqual(['output.clear', 'turn.aborted', 'turn.closed']);
+    expect(s.kinds()).toContain('session.ended');
+    await servesNormally(sim, await sim.open('unbudgeted'));
+    expect(botOutcomes(s, turn)).toEqual(['canceled']);
+    expect(tier.workersStarted).toBe(workers);
   });
 
   test('PutScript during a running turn leaves that turn its pinned plan and code; the next turn runs the new version', async () => {

@@ -13,15 +13,20 @@ export function describeEvents(events: readonly AnyEnvelope[]): string {
   return events.map((e) => `${e.kind}${'reason' in e.payload ? `(${String(e.payload.reason)})` : ''}`).join(' ');
 }
 
-/** Advances the virtual clock until the turn closes: the worker answers in real time, so each step also waits for it. */
-export async function untilClosed(sim: SimulationKernel, s: SimulatedGateway, turn_id: string): Promise<AnyEnvelope[]> {
+/** Advances the virtual clock until one of the turn's events satisfies `seen`: the worker answers in real time, so each step also waits for it. */
+async function untilSeen(sim: SimulationKernel, s: SimulatedGateway, turn_id: string, seen: (e: AnyEnvelope) => boolean, what: string): Promise<AnyEnvelope[]> {
   const deadline = Date.now() + CLOSE_WAIT_MS;
-  while (!s.ofTurn(turn_id).some((e) => e.kind === 'turn.closed')) {
-    if (Date.now() > deadline) throw new Error(`turn ${turn_id} did not close: ${describeEvents(s.ofTurn(turn_id))}`);
+  while (!s.ofTurn(turn_id).some(seen)) {
+    if (Date.now() > deadline) throw new Error(`turn ${turn_id} did not reach ${what}: ${describeEvents(s.ofTurn(turn_id))}`);
     await sim.advance(20);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return s.ofTurn(turn_id);
+}
+
+/** Advances the virtual clock until the turn closes. */
+export function untilClosed(sim: SimulationKernel, s: SimulatedGateway, turn_id: string): Promise<AnyEnvelope[]> {
+  return untilSeen(sim, s, turn_id, (e) => e.kind === 'turn.closed', 'turn.closed');
 }
 
 /** Sends `turn.request{text}` and returns the turn it opened; a refusal throws with what the gateway received. */
@@ -33,9 +38,9 @@ export function request(s: SimulatedGateway, text: string): string {
   return opened.turn_id;
 }
 
-/** Waits for a turn to close, acknowledging its playback in full so it can commit. */
+/** Waits for a turn to close; once its output ends, the gateway acknowledges the playback in full, so the turn need not wait out its playback timeout. */
 export async function finish(sim: SimulationKernel, s: SimulatedGateway, turn_id: string): Promise<{ reply: string; kinds: string[]; turn_id: string }> {
-  const events = await untilClosed(sim, s, turn_id);
+  const events = await untilSeen(sim, s, turn_id, (e) => e.kind === 'output.end' || e.kind === 'turn.closed', 'output.end or turn.closed');
   const end = events.find((e) => e.kind === 'output.end');
   if (end) s.send('playback.completed', { played_ms: end.payload.generated_ms }, { turn_id });
   await untilClosed(sim, s, turn_id);

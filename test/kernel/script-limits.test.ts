@@ -85,6 +85,7 @@ function kernel(scriptTier: QuickJSTier = tier): SimulationKernel {
       textPipeline('unbudgeted', 'limits/bot'),
       textPipeline('reloading', 'limits/slow'),
       textPipeline('dice', 'limits/dice'),
+      { ...textPipeline('turn-budgeted', 'limits/bot'), budgets: { active_ms: NODE_BUDGET_MS } },
     ],
     timeline: { memoryRecords: 4096 },
   });
@@ -191,6 +192,19 @@ describe('script limits in a kernel', () => {
     await servesNormally(sim, s);
     // The script stopped on the cancel word: its worker was never replaced.
     expect(tier.workersStarted).toBe(workers);
+  });
+
+  test('without a node budget, what is left of the turn active budget bounds the script: budget_exhausted (timeout), on either clock', async () => {
+    const sim = kernel();
+    for (const clock of ['worker', 'kernel'] as const) {
+      const { s, turn } = await startLooping(sim, 'turn-budgeted');
+      if (clock === 'kernel') await sim.advance(NODE_BUDGET_MS + 20);
+      else await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'turn.aborted'), 'the looping turn to abort');
+      await finish(sim, s, turn);
+      expect(aborted(s.ofTurn(turn)), `${clock}: ${describeEvents(s.ofTurn(turn))}`).toBe('budget_exhausted');
+      expect(botOutcomes(s, turn), clock).toEqual(['timeout']);
+      await servesNormally(sim, s);
+    }
   });
 
   test('a catastrophic regular expression over its node budget ends the turn budget_exhausted (timeout)', async () => {

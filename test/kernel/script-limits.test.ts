@@ -266,6 +266,31 @@ describe('script limits in a kernel', () => {
     await servesNormally(sim, s);
   });
 
+  test('a barge-in racing the script\'s answer: exactly one terminal, and nothing of the turn after output.clear', async () => {
+    const sim = kernel();
+    const s = await sim.open('unbudgeted');
+    const ends: string[] = [];
+    // A trivial script answers about 10 ms after its request here: the delays sweep across that moment.
+    for (let delayMs = 0; delayMs <= 20; delayMs++) {
+      const turn = request(s, 'hello');
+      const at = performance.now() + delayMs;
+      while (performance.now() < at) {
+        await sim.settle();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      s.send('speech.started', {});
+      await finish(sim, s, turn);
+      const kinds = s.ofTurn(turn).map((e) => e.kind);
+      expect(terminals(s.ofTurn(turn)), `${delayMs} ms: ${kinds.join(' ')}`).toHaveLength(1);
+      if (kinds.includes('output.clear')) expect(kinds.slice(kinds.indexOf('output.clear'))).toEqual(['output.clear', 'turn.aborted', 'turn.closed']);
+      expect(botOutcomes(s, turn)).toHaveLength(1);
+      ends.push(`${delayMs}:${botOutcomes(s, turn)[0]}`);
+    }
+    console.log(`barge-in after n ms, the script's outcome: ${ends.join(' ')}`);
+    expect(s.session.snapshot().fence.late_after_cancel).toBe(0);
+    await servesNormally(sim, s);
+  });
+
   test('a caller hanging up while a script loops ends the session and frees the worker for the next session', async () => {
     const sim = kernel();
     const { s, turn, workers } = await startLooping(sim, 'unbudgeted');

@@ -32,7 +32,7 @@ export default function handle(input) {
   const text = input.text;
   if (text === 'loop') { emit('thinking'); for (;;) {} }
   if (text === 'regex') { emit('matching'); return String(/^(a+)+$/.test('a'.repeat(48) + 'b')); }
-  if (text === 'hog') { const kept = []; for (;;) kept.push({ n: kept.length, s: 'x'.repeat(64) + kept.length }); }
+  if (text === 'hog') { emit('filling'); const kept = []; for (;;) kept.push({ n: kept.length, s: 'x'.repeat(64) + kept.length }); }
   return 'ok: ' + text;
 }
 `;
@@ -210,9 +210,10 @@ describe('script limits in a kernel', () => {
   test('a catastrophic regular expression over its node budget ends the turn budget_exhausted (timeout)', async () => {
     const sim = kernel();
     const s = await sim.open('budgeted');
-    const workers = tier.workersStarted;
     const requestedAt = performance.now();
     const turn = request(s, 'regex');
+    await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'transcript'), 'the matching script to start');
+    const workers = tier.workersStarted;
     await until(sim, () => s.ofTurn(turn).some((e) => e.kind === 'turn.aborted'), 'the regex turn to abort');
     const ranMs = performance.now() - requestedAt;
     expect(ranMs).toBeGreaterThanOrEqual(NODE_BUDGET_MS - TIMER_SLACK_MS);
@@ -228,8 +229,10 @@ describe('script limits in a kernel', () => {
     const sim = kernel();
     const hog = await sim.open('unbudgeted');
     const other = await sim.open('scripted', 'pcm16', 16000, { tenant: 'acme' });
-    const workers = tier.workersStarted;
     const hogTurn = request(hog, 'hog');
+    await until(sim, () => hog.ofTurn(hogTurn).some((e) => e.kind === 'transcript'), 'the allocating script to start');
+    const workers = tier.workersStarted;
+    // Opened while tenant A's script fills its engine (with one worker, B's script waits for it).
     const otherTurn = request(other, 'my name is Bea');
     const [, calm] = await Promise.all([finish(sim, hog, hogTurn), finish(sim, other, otherTurn)]);
     expect(aborted(hog.ofTurn(hogTurn)), describeEvents(hog.ofTurn(hogTurn))).toBe('node_failure');

@@ -31,6 +31,27 @@ describe('WorkDeadline', () => {
     expect(expired).toEqual([1100]);
   });
 
+  it('is overrun only while working past its budget: a timer due at the same instant that runs first sees it, held or stopped time never does', () => {
+    const clock = new VirtualClock();
+    const seen: boolean[] = [];
+    // Armed before the deadline, so at 100 it runs first, as the turn's active budget does.
+    clock.setTimer(100, () => seen.push(deadline.overrun));
+    const deadline = new WorkDeadline(clock, 100, () => seen.push(deadline.overrun));
+    clock.advance(50);
+    expect(deadline.overrun).toBe(false);
+    clock.advance(50);
+    // The other timer saw it working with no budget left; once its own timer expired it is stopped.
+    expect(seen).toEqual([true, false]);
+    const held = new WorkDeadline(clock, 10, () => undefined);
+    held.hold();
+    clock.advance(500);
+    expect(held.overrun).toBe(false);
+    const stopped = new WorkDeadline(clock, 10, () => undefined);
+    stopped.stop();
+    clock.advance(500);
+    expect(stopped.overrun).toBe(false);
+  });
+
   it('a stopped deadline never fires', () => {
     const clock = new VirtualClock();
     let fired = false;

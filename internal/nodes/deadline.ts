@@ -31,6 +31,15 @@ export class WorkDeadline {
     return this.start + this.budgetMs + this.heldTotal + heldNow - now;
   }
 
+  /**
+   * True while the node is still working with no budget left: not held, not
+   * stopped, and its own timer, due at this very instant, not run yet (another
+   * timer due at the same instant, such as the turn's active budget, ran first).
+   */
+  get overrun(): boolean {
+    return !this.stopped && this.holds === 0 && this.remaining() <= 0;
+  }
+
   hold(): void {
     if (this.stopped) return;
     if (this.holds++ === 0) this.heldSince = this.clock.now();

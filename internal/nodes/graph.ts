@@ -82,6 +82,8 @@ function concat(frames: readonly Uint8Array[]): Uint8Array {
 class TurnGraph implements StageScope {
   private readonly stop = new AbortController();
   private readonly open = new Set<InvocationEvidence>();
+  /** Each node's latest budget, so an invocation still open when the run settles can say whether it was over it. */
+  private readonly deadlines = new Map<string, WorkDeadline>();
   private readonly startedAt: number;
   private settled = false;
   private resolveDone: (result: GraphResult) => void = () => undefined;
@@ -131,7 +133,13 @@ class TurnGraph implements StageScope {
     this.finish({ ok: false, failure: cause }, cause.node_id, cause.code);
   }
 
-  /** Settles once. Invocations still open are recorded: the failing node's with `failedOutcome`, the rest `canceled`. */
+  /**
+   * Settles once. Invocations still open are recorded: the failing node's
+   * with `failedOutcome`, one whose node is working past its budget `timeout`
+   * (DESIGN 11.1: the turn's active budget, which is that node's default budget,
+   * can end the turn a timer tick before the node's own deadline does), the
+   * rest `canceled`.
+   */
   private finish(result: GraphResult, failedNode?: string, failedOutcome?: string): void {
     if (this.settled) return;
     this.settled = true;
@@ -140,7 +148,8 @@ class TurnGraph implements StageScope {
     try {
       const now = this.ctx.clock.now();
       for (const inv of this.open) {
-        const record = inv.close(inv.node.id === failedNode && failedOutcome ? failedOutcome : 'canceled', now);
+        const outcome = inv.node.id === failedNode && failedOutcome ? failedOutcome : this.deadlines.get(inv.node.id)?.overrun ? 'timeout' : 'canceled';
+        const record = inv.close(outcome, now);
         if (record) this.ctx.record(record);
       }
       this.open.clear();
@@ -225,6 +234,7 @@ class TurnGraph implements StageScope {
       graphFailure('budget_exhausted', node, 'timeout', own ? `node ${node.id} ran past its ${budget} ms budget` : `node ${node.id} ran past the turn's active budget`);
     if (budget <= 0) throw new GraphStop(exhausted());
     const deadline = new WorkDeadline(this.ctx.clock, budget, () => this.fail(exhausted()));
+    this.deadlines.set(node.id, deadline);
     return { deadline, done: () => deadline.stop() };
   }
 

@@ -4,43 +4,18 @@
 // heard history and baton:state across turns, and a tenant's own script
 // replacing a default for later turns only.
 import { afterAll, describe, expect, test } from 'vitest';
-import type { AnyEnvelope } from '../../api/eventabi/index.js';
 import { SimulationKernel } from '../../internal/kernel/simulation.js';
 import { embeddedScripts } from '../../internal/nodes/registry/layout.js';
 import { ScriptRegistry } from '../../internal/nodes/registry/store.js';
 import { QuickJSTier } from '../../internal/nodes/sandbox/quickjs/index.js';
 import { quickjsWorkerUrl } from '../conformance/sandbox/worker-build.js';
-import type { SimulatedGateway } from '../../internal/kernel/simulation.js';
+import { say } from '../support/script-turns.js';
 
 const tier = new QuickJSTier({ poolSize: 1, workerUrl: quickjsWorkerUrl() });
 afterAll(() => tier.close());
 
 function kernel(): SimulationKernel {
   return new SimulationKernel({ scriptTier: tier, scripts: new ScriptRegistry({}, { embedded: embeddedScripts() }) });
-}
-
-/** Advances the virtual clock until the turn closes: the worker answers in real time, so each step also waits for it. */
-async function untilClosed(sim: SimulationKernel, s: SimulatedGateway, turn_id: string): Promise<AnyEnvelope[]> {
-  const deadline = Date.now() + 20_000;
-  while (!s.ofTurn(turn_id).some((e) => e.kind === 'turn.closed')) {
-    if (Date.now() > deadline) throw new Error(`turn ${turn_id} did not close: ${s.ofTurn(turn_id).map((e) => e.kind).join(' ')}`);
-    await sim.advance(20);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return s.ofTurn(turn_id);
-}
-
-async function say(sim: SimulationKernel, s: SimulatedGateway, text: string): Promise<{ reply: string; kinds: string[]; turn_id: string }> {
-  const before = s.out.length;
-  s.send('turn.request', { text });
-  const opened = s.out.slice(before).find((e) => e.kind === 'turn.opened');
-  if (!opened) throw new Error(`no turn opened: ${s.out.slice(before).map((e) => `${e.kind}${'reason' in e.payload ? `(${String(e.payload.reason)})` : ''}`).join(' ')}`);
-  const events = await untilClosed(sim, s, opened.turn_id);
-  const end = events.find((e) => e.kind === 'output.end');
-  if (end) s.send('playback.completed', { played_ms: end.payload.generated_ms }, { turn_id: opened.turn_id });
-  await untilClosed(sim, s, opened.turn_id);
-  const final = s.ofTurn(opened.turn_id).find((e) => e.kind === 'transcript' && e.payload.role === 'assistant' && e.payload.final);
-  return { reply: final?.kind === 'transcript' ? final.payload.text : '', kinds: s.ofTurn(opened.turn_id).map((e) => e.kind), turn_id: opened.turn_id };
 }
 
 describe('script nodes in a kernel', () => {

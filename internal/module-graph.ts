@@ -45,7 +45,7 @@ export const MODULE_GRAPH = Object.freeze({
   ]),
   tenancy: rule('who a caller is: tenant keys and session tokens', []),
   turn: rule('the xstate turn arbiter and the pre-turn gate', ['plan', 'determinism', 'api/eventabi']),
-  nodes: rule('the node host: contract, graph executor, turn detection from the plan, and the built-in nodes', ['plan', 'determinism', 'api/eventabi'], ['builtin']),
+  nodes: rule('the node host: contract, graph executor, turn detection from the plan, and the built-in nodes', ['nodes/registry', 'plan', 'determinism', 'api/eventabi'], ['builtin']),
   'nodes/registry': rule('tenant scripts and modules: analysis, names, limits and the per-tenant store', ['paging']),
   ingress: rule("a session's Event ABI gate: decode, validate, seq, format and epoch", ['api/eventabi']),
   fence: rule('cancel scopes and the egress fence, the last hop before the socket', ['api/eventabi']),

@@ -23,7 +23,7 @@ export interface ScriptObserver {
   /** A script asked for a capability its node was not granted (log it as a security event at warn, and count it). */
   securityViolation(event: { readonly tenant: string; readonly node_id: string; readonly capability: 'provider.call'; readonly binding: string }): void;
   /** One script invocation ended; `node_kind` is the NodeSpec kind (`llm` or `custom`), `outcome` what its record says. */
-  invocation(event: { readonly node_kind: string; readonly outcome: string; readonly seconds: number; readonly memory_bytes?: number }): void;
+  invocation(event: { readonly node_kind: string; readonly outcome: string; readonly seconds: number; readonly memory_bytes?: number; readonly compile_seconds?: number }): void;
   /** baton:host log(level, message): the message is personal data (log it under `pii`). */
   scriptLog(event: { readonly node_id: string; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly message: string }): void;
 }
@@ -67,6 +67,7 @@ export class ScriptNodeTier implements NodeTier {
     const startedAt = clock.now();
     inv.addInput(utf8Bytes(text));
     let memoryBytes: number | undefined;
+    let compileMs: number | undefined;
     try {
       const state = await this.load(scope, inv, session);
       const run = new ScriptRun(scope, node, inv, onDelta);
@@ -96,6 +97,7 @@ export class ScriptNodeTier implements NodeTier {
       if (run.violation) throw fail(scope, inv, 'security_violation', run.violation);
       if (!result.ok) throw fail(scope, inv, result.code, result.message);
       memoryBytes = result.memoryBytes;
+      compileMs = result.compileMs;
       if (typeof result.text !== 'string') throw fail(scope, inv, 'protocol_error', 'the script tier answered a result without text');
       if (run.emitted !== '' && result.text !== run.emitted) {
         throw fail(scope, inv, 'execution', 'the handler emitted deltas and also returned a different string (return undefined when streaming)');
@@ -106,7 +108,13 @@ export class ScriptNodeTier implements NodeTier {
     } finally {
       work.done();
       const outcome = inv.outcome ?? 'canceled';
-      observer?.invocation({ node_kind: node.kind, outcome, seconds: Math.max(0, clock.now() - startedAt) / 1000, ...(memoryBytes !== undefined ? { memory_bytes: memoryBytes } : {}) });
+      observer?.invocation({
+        node_kind: node.kind,
+        outcome,
+        seconds: Math.max(0, clock.now() - startedAt) / 1000,
+        ...(memoryBytes !== undefined ? { memory_bytes: memoryBytes } : {}),
+        ...(compileMs !== undefined && compileMs > 0 ? { compile_seconds: compileMs / 1000 } : {}),
+      });
     }
   }
 

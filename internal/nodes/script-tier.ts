@@ -78,6 +78,8 @@ export type ScriptResult =
       readonly stateWrites: Readonly<Record<string, StateValue | undefined>>;
       /** Peak engine memory of the call, for metrics. */
       readonly memoryBytes: number;
+      /** Time this call spent compiling and linking the script and its modules; 0 when a reused context had them. */
+      readonly compileMs?: number;
     }
   | { readonly ok: false; readonly code: NodeErrorCode; readonly message: string };
 

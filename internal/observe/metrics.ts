@@ -129,6 +129,14 @@ export class Metrics {
     buckets: SCRIPT_RUN_BUCKETS_S,
     registers: [this.registry],
   });
+  readonly scriptCompileSeconds = new client.Histogram({
+    name: 'baton_script_compile_seconds',
+    help: 'Time a script node invocation spent compiling and linking its script and modules (only calls whose context did not have them), by node kind.',
+    labelNames: ['node_kind'] as const,
+    buckets: SCRIPT_RUN_BUCKETS_S,
+    registers: [this.registry],
+  });
+
   readonly scriptMemoryBytes = new client.Histogram({
     name: 'baton_script_memory_bytes',
     // A tenant label would be unbounded: per-tenant peaks belong in the tier's logs, not in a series per tenant.
@@ -173,8 +181,9 @@ export function scriptEvents(metrics: Metrics | undefined, logger: Logger | unde
       metrics?.scriptSecurityViolations.inc({ capability: SCRIPT_CAPABILITIES.has(event.capability) ? event.capability : 'other' });
       logger?.warn({ event: 'security', tenant: event.tenant, node_id: event.node_id, capability: event.capability, binding: event.binding }, 'script refused a capability its node was not granted');
     },
-    invocation(event: { node_kind: string; outcome: string; seconds: number; memory_bytes?: number }): void {
+    invocation(event: { node_kind: string; outcome: string; seconds: number; memory_bytes?: number; compile_seconds?: number }): void {
       metrics?.scriptRunSeconds.observe({ node_kind: kindOf(event.node_kind), outcome: event.outcome }, event.seconds);
+      if (event.compile_seconds !== undefined) metrics?.scriptCompileSeconds.observe({ node_kind: kindOf(event.node_kind) }, event.compile_seconds);
       if (event.memory_bytes !== undefined) metrics?.scriptMemoryBytes.observe({ node_kind: kindOf(event.node_kind) }, event.memory_bytes);
     },
     scriptLog(event: { node_id: string; level: 'debug' | 'info' | 'warn' | 'error'; message: string }): void {

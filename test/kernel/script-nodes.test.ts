@@ -8,6 +8,7 @@ import { SimulationKernel } from '../../internal/kernel/simulation.js';
 import { embeddedScripts } from '../../internal/nodes/registry/layout.js';
 import { ScriptRegistry } from '../../internal/nodes/registry/store.js';
 import { QuickJSTier } from '../../internal/nodes/sandbox/quickjs/index.js';
+import { Metrics } from '../../internal/observe/metrics.js';
 import { quickjsWorkerUrl } from '../conformance/sandbox/worker-build.js';
 import { say } from '../support/script-turns.js';
 
@@ -52,5 +53,26 @@ describe('script nodes in a kernel', () => {
     expect(aborted?.kind === 'turn.aborted' && aborted.payload.reason).toBe('node_failure');
     expect(sim.scripts.put('dev', { name: 'bot/rules', kind: 'node', source: "export default function handle(input) { return 'fixed'; }" }).ok).toBe(true);
     expect((await say(sim, s, 'hello')).reply).toBe('fixed');
+  });
+
+  test('script metrics: run time by kind and outcome for every call, compile time only when a context links the script', async () => {
+    const own = new QuickJSTier({ poolSize: 1, workerUrl: quickjsWorkerUrl() });
+    try {
+      const metrics = new Metrics({ processMetrics: false });
+      const sim = new SimulationKernel({ scriptTier: own, metrics, scripts: new ScriptRegistry({}, { embedded: embeddedScripts() }) });
+      const s = await sim.open('scripted');
+      await say(sim, s, 'hello');
+      await say(sim, s, 'hello again');
+      const text = await metrics.registry.metrics();
+      const count = (name: string, labels: string): number => Number(new RegExp(`^${name}_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+      expect(count('baton_script_run_seconds', 'node_kind="llm",outcome="ok"')).toBe(2);
+      expect(count('baton_script_run_seconds', 'node_kind="custom",outcome="ok"')).toBe(2);
+      // The second turn reuses the context that linked both scripts on the first.
+      expect(count('baton_script_compile_seconds', 'node_kind="llm"')).toBe(1);
+      expect(count('baton_script_compile_seconds', 'node_kind="custom"')).toBe(1);
+      expect(count('baton_script_memory_bytes', 'node_kind="llm"')).toBe(2);
+    } finally {
+      await own.close();
+    }
   });
 });

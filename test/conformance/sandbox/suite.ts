@@ -176,6 +176,16 @@ export function describeSandboxConformance(name: string, makeTier: MakeTier): vo
         expect(await run(tier(), handler('return "";', 'import { f } from "baton:fs";'))).toMatchObject({ ok: false, code: 'not_found' });
       });
 
+      test('a source breaking the script rules is refused at load: nothing at its top level runs or keeps state', async () => {
+        // What PutScript refuses must not run when it reaches the tier another way (a replayed timeline, a bug upstream).
+        const stateful = 'let n = 0;\nexport default function handle() { n += 1; return String(n); }\n';
+        expect(await run(tier(), stateful)).toMatchObject({ ok: false, code: 'compilation', message: expect.stringContaining('rules at load') });
+        const sideEffect = 'const t = [1, 2].map((x) => x * 2);\nexport default function handle() { return String(t); }\n';
+        expect(await run(tier(), sideEffect)).toMatchObject({ ok: false, code: 'compilation' });
+        const module = 'export let counter = 0;';
+        expect(await run(tier(), handler('return "x";', 'import { counter } from "lib/m";'), { modules: { 'lib/m': module } })).toMatchObject({ ok: false, code: 'compilation' });
+      });
+
       test('baton:state reads the snapshot, collects writes and holds its limits', async () => {
         const imports = 'import { get, put } from "baton:state";';
         const ok = await run(tier(), handler('put("n", get("n") + 1); put("gone", undefined); put("obj", { a: [1, "x"] }); return String(get("missing"));', imports), {

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import RELEASE_SYNC_PACKAGE from '@jitl/quickjs-wasmfile-release-sync';
 import { type Pattern, parse as parseModule, type Program } from 'acorn';
+import { analyzeScript } from '../../registry/analyze.js';
+import { SCRIPT_LIMITS, type ScriptKind } from '../../registry/names.js';
 import {
   type CustomizeVariantOptions,
   newQuickJSWASMModuleFromVariant,
@@ -74,6 +76,8 @@ class Invocation {
   readonly state: Map<string, string>;
   stateSize: number;
   readonly writes: StateWrites = {};
+  /** Compile and link time of this call (0 when the context had the entry linked). */
+  compileMs = 0;
   readonly calls = new Map<number, QuickJSDeferredPromise>();
   readonly answers: { call: number; ok: boolean; text: string }[] = [];
   private nextCall = 1;
@@ -222,6 +226,13 @@ function topLevelNames(source: string): string[] | undefined {
   return names;
 }
 
+/**
+ * The rules checked again at load are the shape rules only: sizes are the
+ * store's caps, and past them a source still meets the engine's own memory
+ * cap (a huge literal ends memory_limit, as any allocation does).
+ */
+const SHAPE_ONLY = Object.freeze({ ...SCRIPT_LIMITS, sourceBytes: Number.MAX_SAFE_INTEGER, importsPerScript: Number.MAX_SAFE_INTEGER });
+
 export class TenantEngine {
   private current: Invocation | undefined;
   private live: LiveContext | undefined;
@@ -319,8 +330,10 @@ export class TenantEngine {
     if (!handle) {
       // Loading runs only declarations (DESIGN 11.1) and happens once per context and link; it has a deadline of its own
       // (LOAD_DEADLINE_MS or the budget), and the handler's budget starts after it, so a cached and an uncached call get the same budget.
-      inv.deadline = performance.now() + Math.max(inv.req.budgetMs, LOAD_DEADLINE_MS);
+      const loadStarted = performance.now();
+      inv.deadline = loadStarted + Math.max(inv.req.budgetMs, LOAD_DEADLINE_MS);
       const loaded = await this.loadEntry(inv, ctx);
+      inv.compileMs = performance.now() - loadStarted;
       if (!loaded.ok) {
         out.started();
         return loaded.failure;
@@ -385,7 +398,7 @@ export class TenantEngine {
     }
     const stateWrites: StateWrites = {};
     for (const [key, json] of Object.entries(inv.writes)) stateWrites[key] = json;
-    return { ok: true, text, stateWrites, memoryBytes: this.memoryBytes() };
+    return { ok: true, text, stateWrites, memoryBytes: this.memoryBytes(), compileMs: inv.compileMs };
   }
 
   /** Runs microtasks and waits for provider answers until `promise` settles, the deadline passes or the call is cancelled. */
@@ -657,7 +670,7 @@ export class TenantEngine {
     const pinned = inv?.sources.get(requested);
     if (!inv || !pinned || pinned[0] !== hash || name.slice(linkAt + 1) !== inv.link) return { error: new Error(`module ${name} not found`) };
     if (this.live) this.live.modules++;
-    return this.withHardening(requested, hash, pinned[1]);
+    return this.withHardening(requested, hash, pinned[1], requested === inv.req.entry ? 'node' : 'module');
   }
 
   /**
@@ -667,13 +680,21 @@ export class TenantEngine {
    * DESIGN 11.1's top-level rule (checked at PutScript and at load) leaves only
    * constants and functions there; frozen, they are the same for every run.
    */
-  private withHardening(requested: string, hash: string, source: string): string {
+  private withHardening(requested: string, hash: string, source: string, kind: ScriptKind): string | { error: Error } {
     const key = `${requested}#${hash}`;
     const kept = this.prepared.get(key);
     if (kept !== undefined) {
       this.prepared.delete(key);
       this.prepared.set(key, kept);
       return kept;
+    }
+    // The shape rules again, at load (issue 8): a source that reached the tier some other way than PutScript
+    // or the scripts directory (a timeline being replayed, a bug upstream) must still run nothing at load and
+    // keep no state, since reused contexts rely on it. Checked once per source: what passes is kept prepared.
+    const shape = analyzeScript(kind, source, SHAPE_ONLY);
+    // A syntax error is QuickJS's to report (invalid_syntax); every other broken rule refuses the load (compilation).
+    if (!shape.ok && !shape.problems.some((p) => p.code === 'invalid_syntax')) {
+      return { error: new Error(`script ${requested} breaks the script rules at load: ${shape.problems.map((p) => p.message).join('; ')}`) };
     }
     const names = topLevelNames(source);
     if (!names) return source;

@@ -262,11 +262,6 @@ export class Session {
     this.connection.detach(sink);
   }
 
-  /** Whether output may be written now (the attached transport is under its bound). */
-  get writable(): boolean {
-    return this.egress.writable;
-  }
-
   // ------------------------------------------------------------ ingress
 
   /** Runs one gateway frame through this session's ingress gate (decode, validation, seq, format, epoch). */

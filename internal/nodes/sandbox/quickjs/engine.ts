@@ -165,7 +165,7 @@ function linkKey(sources: readonly (readonly [string, string, string])[]): strin
 }
 
 interface Helpers {
-  readonly reseed: QuickJSHandle;
+  readonly enter: QuickJSHandle;
   readonly stringify: QuickJSHandle;
   readonly parse: QuickJSHandle;
   readonly hardenModule: QuickJSHandle;
@@ -343,13 +343,9 @@ export class TenantEngine {
     }
     inv.deadline = performance.now() + inv.req.budgetMs;
     out.started();
-    ctx.newString(inv.req.randomSeed).consume((seed) => ctx.callFunction(helpers.reseed, ctx.undefined, [seed]).unwrap().dispose());
-    const input = this.parse(ctx, helpers, inv.req.input);
-    const context = this.parse(ctx, helpers, inv.req.ctx);
-    const called = ctx.callFunction(handle, ctx.undefined, [input, context]);
+    // Reseeding Math.random, parsing input and ctx and calling the handler is one crossing into the context (prelude `enter`).
+    const called = ctx.newString(inv.req.call).consume((call) => ctx.callFunction(helpers.enter, ctx.undefined, [handle, call]));
     handle.dispose();
-    input.dispose();
-    context.dispose();
     if (called.error) return this.failure(inv, this.describe(ctx, called.error), 'run');
     let value = called.value;
     if (this.isPromise(ctx, value)) {
@@ -437,7 +433,7 @@ export class TenantEngine {
   }
 
   private isPromise(ctx: QuickJSContext, value: QuickJSHandle): boolean {
-    if (ctx.typeof(value) !== 'object') return false;
+    // No typeof first: the engine answers "not a promise" for any non-promise value, a string result included, in one crossing.
     const state = ctx.getPromiseState(value);
     // For a value that is not a promise the engine hands back the same handle: it is not ours to dispose.
     if ('notAPromise' in state && state.notAPromise) return false;
@@ -491,7 +487,7 @@ export class TenantEngine {
     const ctx = this.runtime.newContext();
     const helpersHandle = ctx.unwrapResult(ctx.evalCode(PRELUDE, '<baton:prelude>'));
     const helpers: Helpers = {
-      reseed: ctx.getProp(helpersHandle, 'reseed'),
+      enter: ctx.getProp(helpersHandle, 'enter'),
       stringify: ctx.getProp(helpersHandle, 'stringify'),
       parse: ctx.getProp(helpersHandle, 'parse'),
       hardenModule: ctx.getProp(helpersHandle, 'hardenModule'),

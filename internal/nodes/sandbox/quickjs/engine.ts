@@ -15,7 +15,6 @@ import {
   type QuickJSHandle,
   type QuickJSRuntime,
   type QuickJSSyncVariant,
-  type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import type { ScriptResult } from '../../script-tier.js';
 import type { NodeErrorCode } from '../../types.js';
@@ -165,7 +164,7 @@ function linkKey(sources: readonly (readonly [string, string, string])[]): strin
 }
 
 interface Helpers {
-  readonly reseed: QuickJSHandle;
+  readonly enter: QuickJSHandle;
   readonly stringify: QuickJSHandle;
   readonly parse: QuickJSHandle;
   readonly hardenModule: QuickJSHandle;
@@ -249,7 +248,8 @@ export class TenantEngine {
   private readonly hardenLocal = `$baton$harden$${randomUUID().replaceAll('-', '')}`;
 
   private constructor(
-    private readonly module: QuickJSWASMModule,
+    /** The capped memory the instance runs on, held here: asking the module for it builds its extension table each time. */
+    private readonly memory: WasmMemory,
     private readonly runtime: QuickJSRuntime,
     private readonly limits: EngineLimits,
     private readonly cancelWord: Int32Array,
@@ -266,12 +266,12 @@ export class TenantEngine {
   static async create(limits: EngineLimits, cancelWord: Int32Array): Promise<TenantEngine> {
     const memory = new wasm.Memory({ initial: 256, maximum: Math.floor(limits.memoryBytes / PAGE) });
     const module = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmModule: engineCode(), wasmMemory: memory }));
-    return new TenantEngine(module, module.newRuntime(), limits, cancelWord);
+    return new TenantEngine(memory, module.newRuntime(), limits, cancelWord);
   }
 
   /** The engine's memory high-water mark: a WebAssembly memory only grows. */
   memoryBytes(): number {
-    return this.module.getWasmMemory().buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   /** Frees the engine. A poisoned one is only dropped: disposing a corrupted heap can trap. */
@@ -326,7 +326,8 @@ export class TenantEngine {
     const { ctx, helpers } = live;
     live.runs++;
     const entryKey = `${inv.req.entry}@${inv.link}`;
-    let handle: QuickJSHandle | undefined = live.handlers.get(entryKey)?.dup();
+    // The context owns the cached handler (retireContext disposes it): the call borrows it, no dup per call.
+    let handle: QuickJSHandle | undefined = live.handlers.get(entryKey);
     if (!handle) {
       // Loading runs only declarations (DESIGN 11.1) and happens once per context and link; it has a deadline of its own
       // (LOAD_DEADLINE_MS or the budget), and the handler's budget starts after it, so a cached and an uncached call get the same budget.
@@ -339,17 +340,12 @@ export class TenantEngine {
         return loaded.failure;
       }
       handle = loaded.handle;
-      live.handlers.set(entryKey, handle.dup());
+      live.handlers.set(entryKey, handle);
     }
     inv.deadline = performance.now() + inv.req.budgetMs;
     out.started();
-    ctx.newString(inv.req.randomSeed).consume((seed) => ctx.callFunction(helpers.reseed, ctx.undefined, [seed]).unwrap().dispose());
-    const input = this.parse(ctx, helpers, inv.req.input);
-    const context = this.parse(ctx, helpers, inv.req.ctx);
-    const called = ctx.callFunction(handle, ctx.undefined, [input, context]);
-    handle.dispose();
-    input.dispose();
-    context.dispose();
+    // Reseeding Math.random, parsing input and ctx and calling the handler is one crossing into the context (prelude `enter`).
+    const called = ctx.newString(inv.req.call).consume((call) => ctx.callFunction(helpers.enter, ctx.undefined, [handle, call]));
     if (called.error) return this.failure(inv, this.describe(ctx, called.error), 'run');
     let value = called.value;
     if (this.isPromise(ctx, value)) {
@@ -437,7 +433,7 @@ export class TenantEngine {
   }
 
   private isPromise(ctx: QuickJSContext, value: QuickJSHandle): boolean {
-    if (ctx.typeof(value) !== 'object') return false;
+    // No typeof first: the engine answers "not a promise" for any non-promise value, a string result included, in one crossing.
     const state = ctx.getPromiseState(value);
     // For a value that is not a promise the engine hands back the same handle: it is not ours to dispose.
     if ('notAPromise' in state && state.notAPromise) return false;
@@ -491,7 +487,7 @@ export class TenantEngine {
     const ctx = this.runtime.newContext();
     const helpersHandle = ctx.unwrapResult(ctx.evalCode(PRELUDE, '<baton:prelude>'));
     const helpers: Helpers = {
-      reseed: ctx.getProp(helpersHandle, 'reseed'),
+      enter: ctx.getProp(helpersHandle, 'enter'),
       stringify: ctx.getProp(helpersHandle, 'stringify'),
       parse: ctx.getProp(helpersHandle, 'parse'),
       hardenModule: ctx.getProp(helpersHandle, 'hardenModule'),

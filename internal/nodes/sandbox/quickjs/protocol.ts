@@ -62,11 +62,8 @@ export interface RunRequest {
   readonly entry: string;
   /** name -> [content hash, source]. */
   readonly sources: readonly (readonly [string, string, string])[];
-  /** JSON text of `input`. */
-  readonly input: string;
-  /** JSON text of `ctx`. */
-  readonly ctx: string;
-  readonly randomSeed: string;
+  /** JSON text of `[randomSeed, input, ctx]`: what the handler's one call into the context parses. */
+  readonly call: string;
   readonly nowMs: number;
   readonly budgetMs: number;
   /** key -> JSON text of the value. */

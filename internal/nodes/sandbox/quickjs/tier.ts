@@ -62,7 +62,12 @@ interface Slot {
   readonly startedId: Int32Array;
   readonly startedAt: Float64Array;
   running: Pending | undefined;
+  /** When the running invocation was posted (shared clock). */
+  dispatchedAt: number;
+  /** The slot's one backstop timer, kept armed across calls (refreshed, not re-created, per dispatch) and left to lapse after an answer. */
   timer: NodeJS.Timeout | undefined;
+  /** The delay `timer` was armed with; NaN when it is not the backstop (a cancel's grace). */
+  timerDelay: number;
 }
 
 export class QuickJSTier implements ScriptTier {
@@ -156,9 +161,8 @@ export class QuickJSTier implements ScriptTier {
       tenant: script.tenant,
       entry: script.entry,
       sources: [...script.sources].map(([name, pinned]) => [name, pinned.hash, pinned.source] as const),
-      input,
-      ctx: JSON.stringify({ node_id: ctx.node_id, config: { ...ctx.config }, turn: { ordinal: ctx.turn.ordinal, seed: ctx.turn.seed } }),
-      randomSeed: invocation.randomSeed,
+      // Built from the already-serialized input: nothing is stringified twice.
+      call: `[${JSON.stringify(invocation.randomSeed)},${input},${JSON.stringify({ node_id: ctx.node_id, config: { ...ctx.config }, turn: { ordinal: ctx.turn.ordinal, seed: ctx.turn.seed } })}]`,
       nowMs: invocation.nowMs,
       budgetMs: invocation.budgetMs,
       state: Object.entries(invocation.state).map(([key, value]) => [key, JSON.stringify(value)] as const),
@@ -183,7 +187,9 @@ export class QuickJSTier implements ScriptTier {
       startedId: new Int32Array(startedWord, 0, 1),
       startedAt: new Float64Array(startedWord, 8, 1),
       running: undefined,
+      dispatchedAt: 0,
       timer: undefined,
+      timerDelay: Number.NaN,
     };
     this.spawnInto(slot);
     this.slots.push(slot);
@@ -210,38 +216,52 @@ export class QuickJSTier implements ScriptTier {
 
   private dispatch(slot: Slot, pending: Pending): void {
     slot.running = pending;
+    slot.dispatchedAt = sharedNow();
     Atomics.store(slot.word, 0, 0);
-    clearTimeout(slot.timer);
-    this.watch(slot, pending, sharedNow(), pending.request.budgetMs + this.graceMs);
+    this.arm(slot, pending.request.budgetMs + this.graceMs);
     this.post(slot, pending.request);
+  }
+
+  /** Arms the backstop `delayMs` from now: the same delay as last time refreshes the timer instead of making a new one. */
+  private arm(slot: Slot, delayMs: number): void {
+    if (slot.timer && slot.timerDelay === delayMs) {
+      slot.timer.refresh();
+      return;
+    }
+    clearTimeout(slot.timer);
+    slot.timerDelay = delayMs;
+    slot.timer = setTimeout(() => this.backstop(slot), Math.max(1, delayMs));
+    slot.timer.unref();
   }
 
   /**
    * The backstop without a 'started' message: the worker writes when the
    * handler started into shared memory; each time the timer fires it reads
    * that, and either re-arms for what is left of budget + grace or replaces
-   * the worker (a cold worker's engine load is not the script's time).
+   * the worker (a cold worker's engine load is not the script's time). A
+   * timer left from an answered call finds the slot idle, or finds a later
+   * call that re-armed it at its own dispatch, so it only ever re-arms.
    */
-  private watch(slot: Slot, pending: Pending, dispatchedAt: number, delayMs: number): void {
-    slot.timer = setTimeout(() => {
-      if (slot.running !== pending) return;
-      const now = sharedNow();
-      if (Atomics.load(slot.startedId, 0) !== pending.request.id) {
-        if (now - dispatchedAt >= START_TIMEOUT_MS) {
-          this.replace(slot, { ok: false, code: 'internal', message: `the script worker did not start the invocation within ${START_TIMEOUT_MS} ms` });
-        } else {
-          this.watch(slot, pending, dispatchedAt, Math.min(START_TIMEOUT_MS - (now - dispatchedAt), pending.request.budgetMs + this.graceMs));
-        }
-        return;
-      }
-      const due = slot.startedAt[0]! + pending.request.budgetMs + this.graceMs;
-      if (now >= due) {
-        this.replace(slot, { ok: false, code: 'timeout', message: `the script ran past its ${pending.request.budgetMs} ms budget and its worker was stopped` });
+  private backstop(slot: Slot): void {
+    const pending = slot.running;
+    if (!pending) return;
+    const { budgetMs, id } = pending.request;
+    const now = sharedNow();
+    if (Atomics.load(slot.startedId, 0) !== id) {
+      const waited = now - slot.dispatchedAt;
+      if (waited >= START_TIMEOUT_MS) {
+        this.replace(slot, { ok: false, code: 'internal', message: `the script worker did not start the invocation within ${START_TIMEOUT_MS} ms` });
       } else {
-        this.watch(slot, pending, dispatchedAt, due - now);
+        this.arm(slot, Math.min(START_TIMEOUT_MS - waited, budgetMs + this.graceMs));
       }
-    }, Math.max(1, delayMs));
-    slot.timer.unref();
+      return;
+    }
+    const due = slot.startedAt[0]! + budgetMs + this.graceMs;
+    if (now >= due) {
+      this.replace(slot, { ok: false, code: 'timeout', message: `the script ran past its ${budgetMs} ms budget and its worker was stopped` });
+    } else {
+      this.arm(slot, due - now);
+    }
   }
 
   private onMessage(slot: Slot, message: FromWorker): void {
@@ -258,8 +278,7 @@ export class QuickJSTier implements ScriptTier {
         if (!pending.settled) this.callProvider(slot, pending, message.call, message.binding, message.json);
         return;
       case 'done':
-        clearTimeout(slot.timer);
-        slot.timer = undefined;
+        // The backstop is left armed: the next dispatch refreshes it, and if it fires first it finds the slot idle.
         slot.running = undefined;
         this.settle(pending, message.result);
         this.pump(slot);
@@ -314,7 +333,11 @@ export class QuickJSTier implements ScriptTier {
     Atomics.store(slot.word, 0, pending.request.id);
     this.post(slot, { type: 'cancel', id: pending.request.id });
     clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.replace(slot, canceled('the invocation was cancelled')), this.graceMs + 200);
+    slot.timerDelay = Number.NaN;
+    slot.timer = setTimeout(() => {
+      // A worker that stopped in time said done and took the next call: that call is not this cancel's to end.
+      if (slot.running === pending) this.replace(slot, canceled('the invocation was cancelled'));
+    }, this.graceMs + 200);
     slot.timer.unref();
   }
 
@@ -322,6 +345,7 @@ export class QuickJSTier implements ScriptTier {
   private replace(slot: Slot, result: ScriptResult): void {
     clearTimeout(slot.timer);
     slot.timer = undefined;
+    slot.timerDelay = Number.NaN;
     const pending = slot.running;
     slot.running = undefined;
     const old = slot.worker;

@@ -1,7 +1,7 @@
 // The worker thread scripts run on: one invocation at a time from the QuickJS tier, each on its tenant's own engine. It keeps engines between invocations (bounded, least recently used dropped) and never runs two invocations at once.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptResult } from '../../script-tier.js';
-import { TenantEngine } from './engine.js';
+import { type RunOutlet, TenantEngine } from './engine.js';
 import { type FromWorker, type RunRequest, sharedNow, type ToWorker, type WorkerData } from './protocol.js';
 
 const { limits, cancelWord, startedWord } = workerData as WorkerData;
@@ -16,7 +16,8 @@ function post(message: FromWorker): void {
   parentPort!.postMessage(message);
 }
 
-async function engineFor(tenant: string): Promise<TenantEngine> {
+/** A kept engine is handed back as is (no await, so a warm call takes no extra turn); only a new one is a promise. */
+function engineFor(tenant: string): TenantEngine | Promise<TenantEngine> {
   const kept = engines.get(tenant);
   if (kept && !kept.poisoned) {
     engines.delete(tenant);
@@ -29,28 +30,33 @@ async function engineFor(tenant: string): Promise<TenantEngine> {
     engines.delete(oldest);
     engine.dispose();
   }
-  const engine = await TenantEngine.create(limits, word);
-  engines.set(tenant, engine);
-  return engine;
+  return TenantEngine.create(limits, word).then((engine) => {
+    engines.set(tenant, engine);
+    return engine;
+  });
 }
+
+/** One outlet for every invocation: it reads the running one's id, so a call allocates none. */
+const outlet: RunOutlet = {
+  started: () => {
+    // The time first: the id's store is the fence that publishes it.
+    startedAt[0] = sharedNow();
+    Atomics.store(startedId, 0, running!.id);
+  },
+  emit: (text) => post({ type: 'emit', id: running!.id, text }),
+  log: (level, message) => post({ type: 'log', id: running!.id, level, message }),
+  provider: (call, binding, json) => post({ type: 'provider', id: running!.id, call, binding, json }),
+};
 
 async function run(req: RunRequest): Promise<void> {
   running = { id: req.id, engine: undefined, cancelled: false };
   let result: ScriptResult;
   try {
-    const engine = await engineFor(req.tenant);
+    const found = engineFor(req.tenant);
+    const engine = found instanceof TenantEngine ? found : await found;
     running.engine = engine;
     if (running.cancelled) engine.cancel(req.id);
-    result = await engine.run(req, {
-      started: () => {
-        // The time first: the id's store is the fence that publishes it.
-        startedAt[0] = sharedNow();
-        Atomics.store(startedId, 0, req.id);
-      },
-      emit: (text) => post({ type: 'emit', id: req.id, text }),
-      log: (level, message) => post({ type: 'log', id: req.id, level, message }),
-      provider: (call, binding, json) => post({ type: 'provider', id: req.id, call, binding, json }),
-    });
+    result = await engine.run(req, outlet);
     if (engine.poisoned) {
       engines.delete(req.tenant);
       engine.dispose();

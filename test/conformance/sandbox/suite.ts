@@ -551,6 +551,16 @@ export function describeSandboxConformance(name: string, makeTier: MakeTier): vo
         );
       });
 
+      test('a call sent while its worker is dying runs on the replacement: a worker death is not the next call\'s failure', async () => {
+        const t = make({ poolSize: 1 });
+        expect(t.killWorker, 'a tier under this suite can have a worker killed').toBeDefined();
+        expect(await text(t.tier, handler('return "warm";'))).toBe('warm');
+        for (let i = 0; i < 3; i++) {
+          t.killWorker!();
+          expect(await text(t.tier, handler(`return "after ${i}";`))).toBe(`after ${i}`);
+        }
+      });
+
       test('a full queue answers overloaded at once instead of waiting', async () => {
         const t = make({ poolSize: 1, maxQueued: 1 });
         const spins = [run(t.tier, handler('for (;;) {}'), { budgetMs: 300 }), run(t.tier, handler('for (;;) {}'), { budgetMs: 300 })];

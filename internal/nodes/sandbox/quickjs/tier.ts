@@ -50,6 +50,8 @@ interface Pending {
   readonly request: RunRequest;
   readonly resolve: (result: ScriptResult) => void;
   settled: boolean;
+  /** Sent again once already, after its first worker died before starting it. */
+  retried?: boolean;
   readonly onAbort: () => void;
 }
 
@@ -206,10 +208,10 @@ export class QuickJSTier implements ScriptTier {
       if (slot.worker === worker) this.onMessage(slot, message);
     });
     worker.on('error', (err: Error) => {
-      if (slot.worker === worker) this.replace(slot, { ok: false, code: 'internal', message: `the script worker failed (${err.message})` });
+      if (slot.worker === worker) this.replace(slot, { ok: false, code: 'internal', message: `the script worker failed (${err.message})` }, { retryUnstarted: true });
     });
     worker.on('exit', (code) => {
-      if (slot.worker === worker) this.replace(slot, { ok: false, code: 'internal', message: `the script worker stopped (exit code ${code})` });
+      if (slot.worker === worker) this.replace(slot, { ok: false, code: 'internal', message: `the script worker stopped (exit code ${code})` }, { retryUnstarted: true });
     });
     slot.worker = worker;
   }
@@ -342,18 +344,38 @@ export class QuickJSTier implements ScriptTier {
   }
 
   /** The backstop: a worker that overran, failed or hung is terminated and a fresh one takes its slot. */
-  private replace(slot: Slot, result: ScriptResult): void {
+  /**
+   * Replaces the slot's worker. A call its dying worker never started (it
+   * was dispatched while the worker was already terminating, or died while
+   * loading) runs once more on the replacement when `retryUnstarted`: a
+   * worker's death is the pool's problem, not that call's. Anything the
+   * script had started answers `result`.
+   */
+  private replace(slot: Slot, result: ScriptResult, opts: { retryUnstarted?: boolean } = {}): void {
     clearTimeout(slot.timer);
     slot.timer = undefined;
     slot.timerDelay = Number.NaN;
     const pending = slot.running;
     slot.running = undefined;
     const old = slot.worker;
-    if (pending) this.settle(pending, result);
+    const retry =
+      pending !== undefined &&
+      opts.retryUnstarted === true &&
+      !this.closed &&
+      !pending.retried &&
+      !pending.settled &&
+      !pending.invocation.signal.aborted &&
+      Atomics.load(slot.startedId, 0) !== pending.request.id;
+    if (pending && !retry) this.settle(pending, result);
     if (this.closed) return;
     this.spawnInto(slot);
     void old.terminate();
-    this.pump(slot);
+    if (retry) {
+      pending.retried = true;
+      this.dispatch(slot, pending);
+    } else {
+      this.pump(slot);
+    }
   }
 
   private pump(slot: Slot): void {

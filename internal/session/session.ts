@@ -21,7 +21,7 @@ import { type EgressSink, SessionEgress } from './egress.js';
 import { ConversationHistory, PendingInput } from './input.js';
 import { type QueuedEvent, mergeTextIn, queuedEvent } from './lane-items.js';
 import { PressureReporter } from './pressure.js';
-import { type ProposalSource, type SessionAuthority, type TurnDecisionResult, TurnProposals, epochCurrent } from './proposals.js';
+import { type ProposalSource, type SessionAuthority, type TurnDecisionResult, TurnProposals, currentEpoch, epochCurrent } from './proposals.js';
 import { applyPlaybackAck, playbackAckProblem } from './playback-acks.js';
 import type { SessionRecorder } from './recorder.js';
 import { type SessionSnapshot, sessionSnapshot } from './snapshot.js';
@@ -135,7 +135,7 @@ export class Session {
       session_id: init.session_id,
       format,
       maxAudioFrameMs: deps.maxAudioFrameMs,
-      currentEpoch: () => (deps.authority.isAuthoritative() ? deps.authority.epoch : 0),
+      currentEpoch: () => currentEpoch(deps.authority),
       afterSeq: init.afterSeq ?? 0,
       epochCheckedByTurnGate: (event) => this.isProposal(event),
       validateInSession: (event) => playbackAckProblem(event, this.turn),
